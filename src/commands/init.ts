@@ -1,0 +1,25 @@
+import { defineCommand } from "citty";
+import { relative } from "node:path";
+import { initProject } from "../init/init.ts";
+import { printJson } from "../ui/output.ts";
+
+export default defineCommand({
+  meta: { name: "init", description: "Create the .prj/ tree, default commands and database" },
+  args: {
+    path: { type: "positional", required: false, description: "Directory to initialise (default: the repository root)" },
+    json: { type: "boolean", description: "Print the result as JSON" },
+  },
+  async run({ args }) {
+    const result = await initProject(args.path);
+    if (args.json) return printJson(result);
+    const show = (file: string) => relative(process.cwd(), file) || ".";
+    if (result.created.length === 0) {
+      process.stdout.write(`Already initialised: ${show(result.root)}/.prj (nothing changed)\n`);
+      return;
+    }
+    process.stdout.write(`Initialised ${result.root}/.prj\n`);
+    for (const file of result.created) process.stdout.write(`  created ${show(file)}\n`);
+    for (const file of result.kept) process.stdout.write(`  kept    ${show(file)}\n`);
+    process.stdout.write("\nNext: prj list-commands, then prj run start-dev\n");
+  },
+});

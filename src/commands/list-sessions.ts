@@ -1,0 +1,35 @@
+import { defineCommand } from "citty";
+import { printJson, table } from "../ui/output.ts";
+
+export default defineCommand({
+  meta: { name: "list-sessions", description: "List this project's sessions" },
+  args: {
+    all: { type: "boolean", description: "Every session on the server, each marked managed or not" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const { openProject } = await import("../project.ts");
+    const { TmuxManager } = await import("../tmux/manager.ts");
+    const { listProjectSessions } = await import("../sessions/queries.ts");
+    const project = await openProject();
+    const tmux = new TmuxManager({ socket: project.socket });
+    await tmux.ensureSupported();
+    const sessions = await listProjectSessions(tmux, project, Boolean(args.all));
+    if (args.json) return printJson(sessions);
+    if (sessions.length === 0) {
+      process.stdout.write(args.all ? "No sessions on this tmux server.\n" : "No live sessions for this project. Start one with `prj run start-dev`.\n");
+      return;
+    }
+    const rows = sessions.map((session) => [
+      session.name,
+      session.managed ? session.worktree : "-",
+      session.managed ? session.task : "-",
+      String(session.windows),
+      session.attached ? "yes" : "no",
+      session.created_at.replace("T", " ").slice(0, 19),
+      ...(args.all ? [session.managed ? "managed" : "other"] : []),
+    ]);
+    const header = ["NAME", "WORKTREE", "TASK", "WINDOWS", "ATTACHED", "CREATED", ...(args.all ? ["MANAGED"] : [])];
+    process.stdout.write(`${table(rows, header)}\n`);
+  },
+});

@@ -1,0 +1,38 @@
+import { defineCommand } from "citty";
+import { UsageError } from "../errors.ts";
+import { printJson } from "../ui/output.ts";
+
+export default defineCommand({
+  meta: { name: "run", description: "Run a command: worktree, session and steps" },
+  args: {
+    name: { type: "positional", description: "Command name (a file in .prj/commands)" },
+    "dry-run": { type: "boolean", description: "Print the plan and change nothing" },
+    attach: { type: "boolean", description: "Attach to the session afterwards (--no-attach: never)" },
+    json: { type: "boolean", description: "Print the result (or the plan) as JSON" },
+  },
+  async run({ args }) {
+    const { runNamedCommand } = await import("../run/run-command.ts");
+    const tokens = (args._ as string[]).slice(1);
+    if (!args.name) throw new UsageError("prj run needs a command name", "`prj list-commands` shows them");
+    const attach = args.attach === undefined ? undefined : Boolean(args.attach);
+    const result = await runNamedCommand(args.name, tokens, { dryRun: Boolean(args["dry-run"]), attach });
+    if (result.kind === "plan") {
+      const { planToJson, planToText } = await import("../plan/format.ts");
+      if (args.json) printJson(planToJson(result.plan));
+      else process.stdout.write(planToText(result.plan));
+      return;
+    }
+    if (args.json) printJson(result.report);
+    else if (result.report.status === "succeeded") {
+      const session = result.report.session;
+      if (session) {
+        process.stdout.write(`${session.created ? "Created" : "Reusing"} session ${session.name}\n`);
+        process.stdout.write(`Attach: prj attach ${session.name}\n`);
+      } else process.stdout.write(`Run ${result.report.event_id} succeeded\n`);
+    }
+    if (result.report.status !== "succeeded") {
+      process.stderr.write(`prj: run ${result.report.status}: ${result.report.error ?? ""}\n`);
+      process.exitCode = 1;
+    }
+  },
+});

@@ -1,0 +1,47 @@
+import { defineCommand } from "citty";
+import { printJson, table } from "../ui/output.ts";
+
+export default defineCommand({
+  meta: { name: "status", description: "Project, live sessions, worktrees, recent events and stale sessions" },
+  args: { json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const { withSessionContext } = await import("../sessions/context.ts");
+    const { isStale, listProjectSessions } = await import("../sessions/queries.ts");
+    const doc = await withSessionContext(async ({ project, tmux, store }) => {
+      const live = await tmux.listSessions();
+      const mine = live.filter((session) => session.project === project.root);
+      const timeout = project.settings.tmux.session_timeout_seconds;
+      const sessions = await listProjectSessions(tmux, project, false);
+      return {
+        project: { name: project.name, path: project.root, socket: project.socket ?? null },
+        sessions,
+        stale_sessions: mine.filter((session) => isStale(session, timeout)).map((session) => session.name),
+        worktrees: store.listWorktrees(project.root).map((row) => ({ path: row.path, branch: row.branch, port: row.port })),
+        recent_events: store.listEvents({ projectPath: project.root, limit: 10 }).map((event) => ({
+          id: event.id,
+          kind: event.kind,
+          status: event.status,
+          command: event.command,
+          session: event.sessionName,
+          started_at: event.startedAt,
+          ended_at: event.endedAt,
+          error: event.error,
+        })),
+      };
+    });
+    if (args.json) return printJson(doc);
+    const out: string[] = [`Project ${doc.project.name}  ${doc.project.path}${doc.project.socket ? `  (tmux socket ${doc.project.socket})` : ""}`, ""];
+    out.push(`Live sessions (${doc.sessions.length}):`);
+    out.push(doc.sessions.length ? table(doc.sessions.map((s) => [`  ${s.name}`, s.worktree, s.task, `${s.windows} windows`, s.attached ? "attached" : ""])) : "  none");
+    if (doc.stale_sessions.length) out.push("", `Stale (idle, unattached): ${doc.stale_sessions.join(", ")}  → prj cleanup-sessions --stale`);
+    out.push("", `Worktrees (${doc.worktrees.length}):`);
+    out.push(doc.worktrees.length ? table(doc.worktrees.map((w) => [`  ${w.branch}`, w.path, `port ${w.port}`])) : "  none recorded");
+    out.push("", "Recent events:");
+    out.push(
+      doc.recent_events.length
+        ? table(doc.recent_events.map((e) => [`  #${e.id}`, e.kind, e.status, e.command ?? "", e.session ?? "", e.started_at.replace("T", " ").slice(0, 19)]))
+        : "  none",
+    );
+    process.stdout.write(`${out.join("\n")}\n`);
+  },
+});

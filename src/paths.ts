@@ -1,0 +1,104 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/**
+ * The one module that knows where things live on disk. Inside the compiled
+ * binary `import.meta.dir` is a virtual path, so real paths come only from the
+ * environment, the working directory and the filesystem.
+ */
+
+function home(): string {
+  return process.env.HOME || homedir();
+}
+
+export function configHome(): string {
+  return process.env.XDG_CONFIG_HOME || join(home(), ".config");
+}
+
+export function dataHome(): string {
+  return process.env.XDG_DATA_HOME || join(home(), ".local", "share");
+}
+
+export function cacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(home(), ".cache"), "prunejuice");
+}
+
+export function globalConfigFile(): string {
+  return join(configHome(), "prunejuice", "config.yaml");
+}
+
+export function logDir(): string {
+  return join(dataHome(), "prunejuice", "logs");
+}
+
+export const PRJ_DIR = ".prj";
+
+/** Paths inside a project's `.prj/` directory. */
+export function projectPaths(root: string) {
+  const prj = join(root, PRJ_DIR);
+  return {
+    root,
+    prj,
+    commands: join(prj, "commands"),
+    steps: join(prj, "steps"),
+    configs: join(prj, "configs"),
+    artifacts: join(prj, "artifacts"),
+    schemas: join(prj, "schemas"),
+    projectConfig: join(prj, "configs", "project.yaml"),
+    database: join(prj, "prunejuice.db"),
+    gitignore: join(prj, ".gitignore"),
+  };
+}
+export type ProjectPaths = ReturnType<typeof projectPaths>;
+
+/**
+ * The main worktree of a linked worktree, read from its `.git` file and the
+ * `commondir` git keeps beside it; no git process is started on this hot path.
+ * Returns undefined when `dir` is not the root of a linked worktree.
+ */
+export function mainWorktreeOf(dir: string): string | undefined {
+  const dotGit = join(dir, ".git");
+  let text: string;
+  try {
+    if (!statSync(dotGit).isFile()) return undefined;
+    text = readFileSync(dotGit, "utf8");
+  } catch {
+    return undefined; // no .git here: not a worktree root
+  }
+  const match = /^gitdir:\s*(.+)$/m.exec(text);
+  if (!match) return undefined;
+  const gitDir = resolve(dir, match[1]!.trim());
+  let commonDir = gitDir;
+  try {
+    const common = readFileSync(join(gitDir, "commondir"), "utf8").trim();
+    commonDir = isAbsolute(common) ? common : resolve(gitDir, common);
+  } catch {
+    return undefined; // a submodule's .git file, not a linked worktree
+  }
+  return dirname(commonDir);
+}
+
+/** Walks up from `start` to the nearest directory holding `.prj/`, honouring linked worktrees. */
+export function findProjectRoot(start: string = process.cwd()): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const main = mainWorktreeOf(dir);
+    if (main && existsSync(join(main, PRJ_DIR))) return main;
+    if (existsSync(join(dir, PRJ_DIR))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The root of the git repository containing `start` (the main worktree for a linked one), if any. */
+export function findGitRoot(start: string = process.cwd()): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, ".git"))) return mainWorktreeOf(dir) ?? dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}

@@ -1,0 +1,374 @@
+import { isAbsolute, join, resolve } from "node:path";
+import type { CommandConfig, EnvMap, Pane, Settings, Step, Window } from "../config/schema.ts";
+import { parseDuration } from "../config/schema.ts";
+import { ConfigError, closest, UsageError } from "../errors.ts";
+import { buildSessionName, uniqueName } from "../naming.ts";
+import { isBuiltinStep, BUILTIN_STEPS } from "../steps/builtins.ts";
+import { renderTemplate, TemplateError } from "../template/render.ts";
+import { shellQuote } from "../template/shell-quote.ts";
+import type { PaneSpec, RunPlan, SessionIdentity, StepSpec, WindowSpec } from "./types.ts";
+import { isSecretKey } from "./redact.ts";
+
+/** Where a loaded command came from, so a template error can point at its line. */
+export interface CommandSource {
+  config: CommandConfig;
+  /** Display path of the command file. */
+  file: string;
+  /** Line and column of the YAML node at a path (nearest ancestor when absent). */
+  positionOf(path: (string | number)[]): { line: number; col: number };
+}
+
+/** A live session as far as naming is concerned. */
+export interface ObservedSession {
+  name: string;
+  project: string;
+  worktree: string;
+  task: string;
+}
+
+/** What was read from the world before planning; the builder itself touches nothing. */
+export interface Observations {
+  /** Current branch of the main worktree (`HEAD` when detached). */
+  currentBranch: string;
+  sessions: ObservedSession[];
+  /** Custom steps found in `.prj/steps`, by name. */
+  stepFiles: Record<string, string>;
+  /** Worktrees git knows, by branch; an existing one is reused wherever it is. */
+  worktrees: { path: string; branch: string | undefined }[];
+  /** The port block for a worktree path. */
+  portFor(worktreePath: string): number;
+  user: string;
+  now: Date;
+  terminalSize?: { columns: number; rows: number };
+}
+
+export interface PlanInput {
+  project: { name: string; path: string };
+  settings: Settings;
+  command: CommandSource;
+  cliArguments: Record<string, string>;
+  observed: Observations;
+}
+
+/** Variables computed by prj; an argument may not take one of these names. */
+const RESERVED_VARIABLES = [
+  "project", "project_path", "worktree", "worktree_path", "timestamp", "date", "user",
+  "command", "session_name", "port",
+];
+
+/**
+ * Builds the whole plan of a run from config and observations. Pure: it reads
+ * no file and starts no process, so dry runs and tests see exactly what a real
+ * run will do.
+ */
+export function buildRunPlan(input: PlanInput): RunPlan {
+  const { settings, command, observed, project } = input;
+  const config = command.config;
+  const at = (path: (string | number)[]) => ({ file: command.file, ...command.positionOf(path), path: path.join(".") });
+
+  const args = resolveArguments(config, input.cliArguments, at);
+  const vars: Record<string, string | undefined> = {
+    project: project.name,
+    project_path: project.path,
+    timestamp: observed.now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"),
+    date: observed.now.toISOString().slice(0, 10),
+    user: observed.user,
+    command: config.name,
+    "worktrees.base_path": settings.worktrees.base_path,
+    ...args,
+  };
+  const render = (template: string, path: (string | number)[], quote?: (value: string) => string) =>
+    renderAt(template, vars, at(path), quote);
+
+  // Worktree: its branch decides `branch`, `worktree` and the default paths.
+  let worktree: RunPlan["worktree"] = null;
+  if (config.worktree) {
+    const branch = render(config.worktree.branch, ["worktree", "branch"]);
+    vars.branch = branch;
+    const pathTemplate = config.worktree.path ?? "{{worktrees.base_path}}/{{project}}-{{branch | slug}}";
+    const planned = resolve(project.path, render(pathTemplate, ["worktree", "path"]));
+    const path = observed.worktrees.find((each) => each.branch === branch)?.path ?? planned;
+    worktree = {
+      path,
+      branch,
+      baseBranch: config.worktree.base_branch
+        ? render(config.worktree.base_branch, ["worktree", "base_branch"])
+        : observed.currentBranch,
+      copyFiles: config.worktree.copy_files ?? settings.worktrees.copy_files,
+    };
+    vars.worktree_path = path;
+  } else {
+    vars.branch ??= observed.currentBranch;
+  }
+  vars.worktree = worktree?.branch ?? observed.currentBranch;
+  vars.task ??= config.session?.task ? render(config.session.task, ["session", "task"]) : settings.sessions.default_task;
+  const worktreePath = worktree?.path ?? project.path;
+  vars.port = String(observed.portFor(worktreePath));
+
+  // The selected project environment; its name is the `env` variable.
+  const session = config.session;
+  let projectEnvironment: EnvMap = {};
+  if (session?.environment) {
+    const name = render(session.environment, ["session", "environment"]);
+    const selected = settings.environments[name];
+    if (!selected) {
+      const known = Object.keys(settings.environments);
+      throw new ConfigError(
+        at(["session", "environment"]),
+        `unknown project environment "${name}"`,
+        known.length ? `defined in .prj/configs/project.yaml: ${known.join(", ")}` : "define it under `environments:` in .prj/configs/project.yaml",
+      );
+    }
+    vars.env = name;
+    if (session.inherit_project_env !== false) projectEnvironment = selected;
+  }
+
+  const secretKeys = new Set(config.secret_env ?? []);
+  const environment: Record<string, string> = {};
+  const addEnvironment = (map: EnvMap | undefined, path: (string | number)[]) => {
+    for (const [key, value] of Object.entries(map ?? {})) {
+      environment[key] = render(String(value), [...path, key]);
+      if (isSecretKey(key)) secretKeys.add(key);
+    }
+  };
+  addEnvironment(projectEnvironment, []);
+  addEnvironment(config.environment, ["environment"]);
+
+  let sessionPlan: RunPlan["session"] = null;
+  const identityWorktree = vars.worktree;
+  if (session) {
+    const task = vars.task!;
+    const pattern = session.name_template ?? settings.sessions.naming_pattern;
+    const rendered = render(pattern, session.name_template ? ["session", "name_template"] : ["session"]);
+    const base = buildSessionName({ rendered, project: project.name, task, prefix: settings.defaults.tmux_session_prefix });
+    const identity: SessionIdentity = { project: project.path, worktree: identityWorktree, task, command: config.name };
+    const name = uniqueName(base, (candidate) => {
+      const live = observed.sessions.find((each) => each.name === candidate);
+      return live !== undefined && !sameIdentity(live, identity);
+    });
+    vars.session_name = name;
+
+    addEnvironment(session.additional_env, ["session", "additional_env"]);
+    const sessionDir = resolve(
+      project.path,
+      session.working_directory ? render(session.working_directory, ["session", "working_directory"]) : worktreePath,
+    );
+    Object.assign(environment, prjVariables(vars, project, worktreePath));
+    const windows = (session.windows?.length ? session.windows : [{ name: settings.tmux.default_window_name }]).map(
+      (window, index) => planWindow(window, ["session", "windows", index], sessionDir, render, secretKeys),
+    );
+    if (!windows.some((window) => window.focus) && windows[0]) windows[0].focus = true;
+    sessionPlan = {
+      name,
+      workingDirectory: sessionDir,
+      environment,
+      windows,
+      identity,
+      shell: settings.defaults.shell,
+      tmuxConfig: settings.sessions.tmux_config ? resolve(project.path, settings.sessions.tmux_config) : undefined,
+      size: observed.terminalSize,
+      autoAttach: session.auto_attach ?? settings.tmux.auto_attach,
+    };
+  } else {
+    Object.assign(environment, prjVariables(vars, project, worktreePath));
+  }
+
+  const steps = (list: Step[] | undefined, path: (string | number)[]) =>
+    (list ?? []).map((step, index) => planStep(step, [...path, index], observed.stepFiles, render, at));
+
+  return {
+    command: config.name,
+    commandFile: command.file,
+    arguments: Object.fromEntries(Object.entries(args).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    project,
+    worktree,
+    session: sessionPlan,
+    steps: {
+      pre: steps(config.pre_steps, ["pre_steps"]),
+      preCreate: steps(session?.pre_create_steps, ["session", "pre_create_steps"]),
+      postCreate: steps(session?.post_create_steps, ["session", "post_create_steps"]),
+      main: steps(config.steps, ["steps"]),
+      post: steps(config.post_steps, ["post_steps"]),
+      cleanupOnFailure: steps(config.cleanup_on_failure, ["cleanup_on_failure"]),
+      cleanup: steps(session?.cleanup_steps, ["session", "cleanup_steps"]),
+    },
+    environment,
+    secretKeys: [...secretKeys].sort(),
+    timeoutSeconds: config.timeout === undefined ? undefined : parseDuration(config.timeout),
+  };
+}
+
+function sameIdentity(live: ObservedSession, identity: SessionIdentity): boolean {
+  return live.project === identity.project && live.worktree === identity.worktree && live.task === identity.task;
+}
+
+/** `key=value` arguments against the command's declared ones: unknown and missing ones are usage errors. */
+function resolveArguments(
+  config: CommandConfig,
+  given: Record<string, string>,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
+): Record<string, string | undefined> {
+  const declared = config.arguments ?? [];
+  const names = declared.map((argument) => argument.name);
+  declared.forEach((argument, index) => {
+    if (RESERVED_VARIABLES.includes(argument.name)) {
+      throw new ConfigError(at(["arguments", index, "name"]), `"${argument.name}" is a built-in template variable and cannot be an argument name`);
+    }
+  });
+  for (const key of Object.keys(given)) {
+    if (!names.includes(key)) {
+      const suggestion = closest(key, names);
+      throw new UsageError(
+        `unknown argument "${key}" for command ${config.name}`,
+        suggestion ? `did you mean ${suggestion}=…?` : names.length ? `its arguments: ${names.join(", ")}` : `${config.name} takes no arguments`,
+      );
+    }
+  }
+  const values: Record<string, string | undefined> = {};
+  for (const argument of declared) {
+    const value = given[argument.name] ?? (argument.default === undefined ? undefined : String(argument.default));
+    if (value === undefined && argument.required) {
+      throw new UsageError(
+        `missing required argument "${argument.name}" for command ${config.name}`,
+        `run \`prj run ${config.name} ${argument.name}=…\`${argument.description ? ` (${argument.description})` : ""}`,
+      );
+    }
+    values[argument.name] = value;
+  }
+  return values;
+}
+
+function renderAt(
+  template: string,
+  vars: Record<string, string | undefined>,
+  where: { file: string; line: number; col: number; path: string },
+  quote?: (value: string) => string,
+): string {
+  try {
+    return renderTemplate(template, vars, quote ? { quote } : {});
+  } catch (error) {
+    if (error instanceof TemplateError) throw new ConfigError(where, error.reason, error.hint);
+    throw error;
+  }
+}
+
+function prjVariables(
+  vars: Record<string, string | undefined>,
+  project: { name: string; path: string },
+  worktreePath: string,
+): Record<string, string> {
+  const out: Record<string, string> = {
+    PRJ_PROJECT: project.name,
+    PRJ_PROJECT_PATH: project.path,
+    PRJ_WORKTREE: vars.worktree ?? "",
+    PRJ_WORKTREE_PATH: worktreePath,
+    PRJ_BRANCH: vars.branch ?? "",
+    PRJ_TASK: vars.task ?? "",
+    PRJ_PORT: vars.port ?? "",
+  };
+  if (vars.session_name) out.PRJ_SESSION_NAME = vars.session_name;
+  return out;
+}
+
+type Render = (template: string, path: (string | number)[], quote?: (value: string) => string) => string;
+
+function planWindow(
+  window: Window,
+  path: (string | number)[],
+  sessionDir: string,
+  render: Render,
+  secretKeys: Set<string>,
+): WindowSpec {
+  const dir = window.working_directory ? resolve(sessionDir, render(window.working_directory, [...path, "working_directory"])) : sessionDir;
+  const environment = renderEnvironment(window.environment, [...path, "environment"], render, secretKeys);
+  const windowCommand = commandText(window.command, [...path, "command"], render);
+  const panes: PaneSpec[] = (window.panes?.length ? window.panes : [undefined]).map((pane, index) =>
+    planPane(pane, [...path, "panes", index], dir, windowCommand, render, secretKeys),
+  );
+  return {
+    name: window.name ? render(window.name, [...path, "name"]) : "",
+    workingDirectory: dir,
+    environment,
+    layout: window.layout ? render(window.layout, [...path, "layout"]) : undefined,
+    focus: window.focus ?? false,
+    panes,
+  };
+}
+
+/**
+ * A window's `command` runs in its only pane; when the window has `panes`, it
+ * runs first in every pane (like tmuxp's `shell_command_before`).
+ */
+function planPane(
+  pane: Pane | undefined,
+  path: (string | number)[],
+  windowDir: string,
+  windowCommand: string | undefined,
+  render: Render,
+  secretKeys: Set<string>,
+): PaneSpec {
+  const spec = typeof pane === "string" ? { command: pane } : (pane ?? {});
+  const own = commandText(spec.command, [...path, typeof pane === "string" ? [] : ["command"]].flat(), render);
+  const command = [windowCommand, own].filter((part) => part !== undefined && part !== "").join("\n");
+  return {
+    command: command === "" ? undefined : command,
+    workingDirectory: spec.working_directory ? resolve(windowDir, render(spec.working_directory, [...path, "working_directory"])) : windowDir,
+    environment: renderEnvironment(spec.environment, [...path, "environment"], render, secretKeys),
+    focus: spec.focus ?? false,
+  };
+}
+
+function commandText(command: string | string[] | undefined, path: (string | number)[], render: Render): string | undefined {
+  if (command === undefined) return undefined;
+  const lines = typeof command === "string" ? [command] : command;
+  return lines.map((line, index) => render(line, typeof command === "string" ? path : [...path, index])).join("\n");
+}
+
+function renderEnvironment(
+  map: EnvMap | undefined,
+  path: (string | number)[],
+  render: Render,
+  secretKeys: Set<string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map ?? {})) {
+    out[key] = render(String(value), [...path, key]);
+    if (isSecretKey(key)) secretKeys.add(key);
+  }
+  return out;
+}
+
+function planStep(
+  step: Step,
+  path: (string | number)[],
+  stepFiles: Record<string, string>,
+  render: Render,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
+): StepSpec {
+  if (typeof step === "string") {
+    if (isBuiltinStep(step)) return { kind: "builtin", name: step };
+    const file = stepFiles[step];
+    if (file) return { kind: "script", name: step, path: file };
+    const available = [...Object.keys(BUILTIN_STEPS), ...Object.keys(stepFiles)].sort();
+    const suggestion = closest(step, available);
+    throw new ConfigError(
+      at(path),
+      `unknown step "${step}"`,
+      `${suggestion ? `did you mean ${suggestion}? ` : ""}available steps: ${available.join(", ")}; add your own as .prj/steps/${step} or .prj/steps/${step}.sh`,
+    );
+  }
+  const index = path[path.length - 1];
+  return {
+    kind: "inline",
+    name: step.name ?? `run-${index}`,
+    // Every substituted value is shell-quoted, so `$(…)` in an argument stays data.
+    run: render(step.run, [...path, "run"], shellQuote),
+    timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
+    workingDirectory: step.working_directory ? render(step.working_directory, [...path, "working_directory"]) : undefined,
+  };
+}
+
+/** Absolute path for a configured path relative to the project root. */
+export function projectRelative(projectPath: string, path: string): string {
+  return isAbsolute(path) ? path : join(projectPath, path);
+}

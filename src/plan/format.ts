@@ -1,0 +1,154 @@
+import { tmuxCommandLine } from "../tmux/quote.ts";
+import { sessionCreationCommands } from "../tmux/script.ts";
+import { redactEnvironment, redactText } from "./redact.ts";
+import type { RunPlan, StepSpec, WindowSpec } from "./types.ts";
+
+/** The secret values of a plan, for scrubbing free text such as tmux scripts and step commands. */
+export function secretValues(plan: RunPlan): string[] {
+  const values = new Set<string>();
+  const collect = (environment: Record<string, string>) => {
+    for (const key of plan.secretKeys) if (environment[key] !== undefined) values.add(environment[key]!);
+  };
+  collect(plan.environment);
+  for (const window of plan.session?.windows ?? []) {
+    collect(window.environment);
+    for (const pane of window.panes) collect(pane.environment);
+  }
+  return [...values];
+}
+
+/** The dry-run document (SPEC §6), with every secret redacted. */
+export function planToJson(plan: RunPlan) {
+  const secrets = secretValues(plan);
+  const redact = (environment: Record<string, string>) => redactEnvironment(environment, plan.secretKeys);
+  const step = (spec: StepSpec) => ({
+    name: spec.name,
+    kind: spec.kind,
+    ...(spec.kind === "inline" ? { run: redactText(spec.run, secrets) } : {}),
+    ...(spec.kind === "script" ? { path: spec.path } : {}),
+    ...(spec.timeoutSeconds !== undefined ? { timeout_seconds: spec.timeoutSeconds } : {}),
+  });
+  const window = (spec: WindowSpec, index: number) => ({
+    index,
+    name: spec.name,
+    working_directory: spec.workingDirectory,
+    layout: spec.layout ?? null,
+    focus: spec.focus,
+    environment: redact(spec.environment),
+    panes: spec.panes.map((pane) => ({
+      command: pane.command === undefined ? null : redactText(pane.command, secrets),
+      working_directory: pane.workingDirectory,
+      environment: redact(pane.environment),
+      focus: pane.focus,
+    })),
+  });
+  return {
+    command: plan.command,
+    file: plan.commandFile,
+    arguments: plan.arguments,
+    project: plan.project,
+    worktree: plan.worktree
+      ? { path: plan.worktree.path, branch: plan.worktree.branch, base_branch: plan.worktree.baseBranch, copy_files: plan.worktree.copyFiles }
+      : null,
+    session: plan.session
+      ? {
+          name: plan.session.name,
+          working_directory: plan.session.workingDirectory,
+          environment: redact(plan.session.environment),
+          windows: plan.session.windows.map(window),
+          auto_attach: plan.session.autoAttach,
+          tags: plan.session.identity,
+        }
+      : null,
+    environment: redact(plan.environment),
+    steps: {
+      pre: plan.steps.pre.map(step),
+      pre_create: plan.steps.preCreate.map(step),
+      post_create: plan.steps.postCreate.map(step),
+      main: plan.steps.main.map(step),
+      post: plan.steps.post.map(step),
+      cleanup_on_failure: plan.steps.cleanupOnFailure.map(step),
+      cleanup: plan.steps.cleanup.map(step),
+    },
+    timeout_seconds: plan.timeoutSeconds ?? null,
+    tmux_operations: tmuxOperations(plan, secrets),
+  };
+}
+
+/** The tmux command lines the session would be created with, secrets redacted. */
+function tmuxOperations(plan: RunPlan, secrets: string[]): string[] {
+  if (!plan.session) return [];
+  const redacted = {
+    ...plan.session,
+    environment: redactEnvironment(plan.session.environment, plan.secretKeys),
+    windows: plan.session.windows.map((window) => ({
+      ...window,
+      environment: redactEnvironment(window.environment, plan.secretKeys),
+      panes: window.panes.map((pane) => ({
+        ...pane,
+        environment: redactEnvironment(pane.environment, plan.secretKeys),
+        command: pane.command === undefined ? undefined : redactText(pane.command, secrets),
+      })),
+    })),
+  };
+  return sessionCreationCommands(redacted).map(tmuxCommandLine);
+}
+
+/** The dry run as text for a person. */
+export function planToText(plan: RunPlan): string {
+  const doc = planToJson(plan);
+  const lines: string[] = [];
+  lines.push(`Plan for \`prj run ${plan.command}\` (dry run: nothing was changed)`);
+  lines.push(`  command file: ${plan.commandFile}`);
+  const args = Object.entries(plan.arguments);
+  if (args.length) lines.push(`  arguments:    ${args.map(([key, value]) => `${key}=${value}`).join(" ")}`);
+  lines.push("");
+  lines.push("Worktree:");
+  if (doc.worktree) {
+    lines.push(`  path:   ${doc.worktree.path}`);
+    lines.push(`  branch: ${doc.worktree.branch} (from ${doc.worktree.base_branch})`);
+    if (doc.worktree.copy_files.length) lines.push(`  copy:   ${doc.worktree.copy_files.join(", ")}`);
+  } else lines.push("  (none: runs in the project directory)");
+  lines.push("");
+  lines.push("Session:");
+  if (doc.session) {
+    lines.push(`  name:      ${doc.session.name}`);
+    lines.push(`  directory: ${doc.session.working_directory}`);
+    lines.push("  environment:");
+    for (const [key, value] of Object.entries(doc.session.environment)) lines.push(`    ${key}=${value}`);
+    lines.push("  windows:");
+    for (const window of doc.session.windows) {
+      const extras = [window.layout ? `layout ${window.layout}` : "", window.focus ? "focus" : ""].filter(Boolean).join(", ");
+      lines.push(`    ${window.index}: ${window.name || "(unnamed)"}${extras ? ` [${extras}]` : ""}  ${window.working_directory}`);
+      window.panes.forEach((pane, index) => {
+        lines.push(`       pane ${index}: ${pane.command ?? "(shell)"}${pane.working_directory !== window.working_directory ? `  in ${pane.working_directory}` : ""}`);
+      });
+    }
+  } else lines.push("  (none)");
+  lines.push("");
+  lines.push("Steps, in order:");
+  const phases: [string, { name: string; run?: string }[]][] = [
+    ["pre_steps", doc.steps.pre],
+    ["worktree", doc.worktree ? [{ name: "create-worktree" }] : []],
+    ["session.pre_create_steps", doc.steps.pre_create],
+    ["session", doc.session ? [{ name: "start-session" }] : []],
+    ["session.post_create_steps", doc.steps.post_create],
+    ["steps", doc.steps.main],
+    ["post_steps", doc.steps.post],
+  ];
+  let number = 0;
+  for (const [phase, steps] of phases) {
+    for (const step of steps) {
+      number += 1;
+      lines.push(`  ${String(number).padStart(2)}. ${step.name}${step.run ? `: ${step.run}` : ""}  (${phase})`);
+    }
+  }
+  if (number === 0) lines.push("  (none)");
+  if (doc.steps.cleanup_on_failure.length) lines.push(`  on failure: ${doc.steps.cleanup_on_failure.map((step) => step.name).join(", ")}`);
+  if (doc.tmux_operations.length) {
+    lines.push("");
+    lines.push("tmux operations (one client: tmux start-server \\; source-file -):");
+    for (const line of doc.tmux_operations) lines.push(`  ${line}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

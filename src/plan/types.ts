@@ -1,0 +1,80 @@
+/**
+ * A plan is plain, JSON-serialisable data: everything `prj run` will do,
+ * decided before anything is changed. `--dry-run` prints it; the executor runs it.
+ */
+
+export interface PaneSpec {
+  /** Shell text run in the pane before it becomes an interactive shell; none means a plain shell. */
+  command?: string;
+  workingDirectory: string;
+  environment: Record<string, string>;
+  focus: boolean;
+}
+
+export interface WindowSpec {
+  name: string;
+  workingDirectory: string;
+  environment: Record<string, string>;
+  layout?: string;
+  focus: boolean;
+  /** Always at least one pane: the window's first pane is panes[0]. */
+  panes: PaneSpec[];
+}
+
+/** Who a session belongs to; stored as tmux user options so reuse can be decided from tmux alone. */
+export interface SessionIdentity {
+  project: string;
+  worktree: string;
+  task: string;
+  command: string;
+}
+
+export interface SessionSpec {
+  name: string;
+  workingDirectory: string;
+  environment: Record<string, string>;
+  windows: WindowSpec[];
+  identity: SessionIdentity;
+  /** The interactive shell commands are run in and fall back to. */
+  shell: string;
+  /** Absolute path of a tmux config to source into the new session, when it exists. */
+  tmuxConfig?: string;
+  size?: { columns: number; rows: number };
+}
+
+export type StepSpec =
+  | { kind: "builtin"; name: string; timeoutSeconds?: number }
+  | { kind: "script"; name: string; path: string; timeoutSeconds?: number; workingDirectory?: string }
+  | { kind: "inline"; name: string; run: string; timeoutSeconds?: number; workingDirectory?: string };
+
+export interface StepPhases {
+  pre: StepSpec[];
+  preCreate: StepSpec[];
+  postCreate: StepSpec[];
+  main: StepSpec[];
+  post: StepSpec[];
+  cleanupOnFailure: StepSpec[];
+  cleanup: StepSpec[];
+}
+
+export interface WorktreeSpec {
+  path: string;
+  branch: string;
+  baseBranch: string;
+  copyFiles: string[];
+}
+
+export interface RunPlan {
+  command: string;
+  commandFile: string;
+  arguments: Record<string, string>;
+  project: { name: string; path: string };
+  worktree: WorktreeSpec | null;
+  session: (SessionSpec & { autoAttach: boolean }) | null;
+  steps: StepPhases;
+  /** Environment given to steps. */
+  environment: Record<string, string>;
+  /** Keys whose values are never shown. */
+  secretKeys: string[];
+  timeoutSeconds?: number;
+}

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Settings } from "./config/schema.ts";
+import { UsageError } from "./errors.ts";
+import { findProjectRoot, projectPaths, type ProjectPaths } from "./paths.ts";
+
+/** An initialised project: where it is and its layered settings. */
+export interface Project {
+  name: string;
+  root: string;
+  paths: ProjectPaths;
+  settings: Settings;
+  /** The tmux server prj drives: PRJ_TMUX_SOCKET, else `tmux.socket_name`, else the default server. */
+  socket: string | undefined;
+}
+
+/** Finds the project around `cwd` and loads its settings; no `.prj/` is a usage error with a hint. */
+export async function openProject(cwd: string = process.cwd()): Promise<Project> {
+  const root = findProjectRoot(cwd);
+  if (!root) {
+    throw new UsageError(`no .prj directory found in ${cwd} or any parent`, "run `prj init` in your repository first");
+  }
+  const paths = projectPaths(root);
+  const { loadSettings } = await import("./config/load.ts");
+  const settings = loadSettings(paths.prj);
+  return {
+    name: settings.project.name,
+    root,
+    paths,
+    settings,
+    socket: process.env.PRJ_TMUX_SOCKET || settings.tmux.socket_name,
+  };
+}
+
+/**
+ * The checked-out branch of a worktree, read from `.git/HEAD` without starting
+ * git. A detached HEAD gives its short commit id; a directory outside git gives
+ * "main", so naming still works there.
+ */
+export function currentBranch(worktree: string): string {
+  let head: string;
+  try {
+    const dotGit = join(worktree, ".git");
+    let gitDir = dotGit;
+    if (statSync(dotGit).isFile()) {
+      const match = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, "utf8"));
+      if (match) gitDir = resolve(worktree, match[1]!.trim());
+    }
+    head = readFileSync(join(gitDir, "HEAD"), "utf8").trim();
+  } catch {
+    return "main"; // not a git checkout
+  }
+  const ref = /^ref:\s*refs\/heads\/(.+)$/.exec(head);
+  if (ref) return ref[1]!;
+  return head.slice(0, 7);
+}
+
+/** Custom steps in `.prj/steps`: an executable `NAME` or a `NAME.sh` run with sh. */
+export function findStepFiles(stepsDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let entries: string[];
+  try {
+    entries = readdirSync(stepsDir);
+  } catch {
+    return out; // no steps directory: no custom steps
+  }
+  for (const entry of entries.sort()) {
+    if (entry.startsWith(".")) continue;
+    const name = entry.endsWith(".sh") ? entry.slice(0, -3) : entry;
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) continue;
+    const path = join(stepsDir, entry);
+    try {
+      const stat = statSync(path);
+      if (!stat.isFile()) continue;
+      if (!entry.endsWith(".sh") && (stat.mode & 0o111) === 0) continue;
+    } catch {
+      continue; // dangling link: not a step
+    }
+    out[name] ??= path;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+import { PrjError } from "../errors.ts";
+import type { StepSpec } from "../plan/types.ts";
+import { findStepFiles } from "../project.ts";
+import { runStepProcess } from "../steps/runner.ts";
+import { log } from "../ui/log.ts";
+import type { SessionContext } from "./context.ts";
+
+export interface KillResult {
+  name: string;
+  killed: boolean;
+  cleanup_steps: string[];
+  ended_at: string;
+  duration_seconds: number | null;
+}
+
+/**
+ * Kills one session the way SPEC §6 says: its command's `cleanup_steps` first,
+ * then a switch away if the user sits in it, then the kill, then the record.
+ */
+export async function killManagedSession(
+  context: SessionContext,
+  name: string,
+  reason: "killed" | "cleanup",
+): Promise<KillResult> {
+  const { project, tmux, store, lifecycle } = context;
+  const live = (await tmux.listSessions()).find((session) => session.name === name);
+  if (!live) throw new PrjError(`no session named ${name}`, { hint: "`prj list-sessions --all` shows the live sessions" });
+  const row = store.findLiveSession(name, tmux.socket);
+  const commandName = row?.command ?? (live.command || undefined);
+  const cleanup = commandName ? await cleanupStepsOf(context, commandName) : [];
+  const environment = {
+    PRJ_PROJECT: project.name,
+    PRJ_PROJECT_PATH: project.root,
+    PRJ_WORKTREE: live.worktree,
+    PRJ_WORKTREE_PATH: row?.worktreePath ?? live.path,
+    PRJ_TASK: live.task,
+    PRJ_SESSION_NAME: name,
+    PRJ_COMMAND: commandName ?? "",
+  };
+  const eventId = store.startEvent({ kind: "session.killed", command: commandName, sessionName: name, worktree: live.worktree, projectPath: project.root });
+  const ran: string[] = [];
+  for (const [index, step] of cleanup.entries()) {
+    try {
+      const { mkdirSync } = await import("node:fs");
+      const dir = `${project.paths.artifacts}/${eventId}`;
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      await runStepProcess(step, {
+        cwd: row?.worktreePath ?? live.path,
+        env: { ...(process.env as Record<string, string>), ...environment },
+        logFile: `${dir}/${String(index + 1).padStart(2, "0")}-${step.name}.log`,
+        deadline: Date.now() + 5 * 60_000,
+        signal: new AbortController().signal,
+        redact: (text) => text,
+      });
+      ran.push(step.name);
+    } catch (error) {
+      // A failing cleanup must not keep a session alive that the user asked to kill.
+      log.warn(`cleanup step ${step.name} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  await switchAwayIfInside(context, name);
+  await lifecycle.killSession(name, reason);
+  const endedAt = new Date();
+  const createdAt = row ? new Date(row.createdAt) : live.createdAt;
+  store.finishEvent(eventId, { status: "succeeded", exitCode: 0, endedAt: endedAt.toISOString() });
+  return {
+    name,
+    killed: true,
+    cleanup_steps: ran,
+    ended_at: endedAt.toISOString(),
+    duration_seconds: Math.max(0, Math.round((endedAt.getTime() - createdAt.getTime()) / 1000)),
+  };
+}
+
+/** The command's `session.cleanup_steps`, resolved; inline steps that need run arguments are skipped with a warning. */
+async function cleanupStepsOf(context: SessionContext, commandName: string): Promise<StepSpec[]> {
+  const { loadCommand } = await import("../config/load.ts");
+  let steps;
+  try {
+    steps = loadCommand(context.project.paths.prj, commandName).config.session?.cleanup_steps ?? [];
+  } catch (error) {
+    log.warn(`cleanup steps of ${commandName} not run: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  const files = findStepFiles(context.project.paths.steps);
+  const out: StepSpec[] = [];
+  for (const [index, step] of steps.entries()) {
+    if (typeof step !== "string") {
+      if (step.run.includes("{{")) {
+        log.warn(`cleanup step ${step.name ?? index} uses templates and is skipped at kill time; use PRJ_* variables instead`);
+        continue;
+      }
+      out.push({ kind: "inline", name: step.name ?? `cleanup-${index}`, run: step.run });
+    } else if (files[step]) out.push({ kind: "script", name: step, path: files[step]! });
+    else log.warn(`cleanup step ${step} not found in .prj/steps; skipped`);
+  }
+  return out;
+}
+
+/** Killing the session the user is sitting in would drop their client; move it first. */
+async function switchAwayIfInside(context: SessionContext, name: string): Promise<void> {
+  if (!process.env.TMUX || context.tmux.socket !== undefined) return;
+  const current = await context.tmux.run(["display-message", "-p", "#{session_name}"]);
+  if (current.exitCode !== 0 || current.stdout.trim() !== name) return;
+  const others = (await context.tmux.listSessions()).filter((session) => session.name !== name);
+  const next = others.sort((a, b) => b.lastActivity.getTime() - a.lastActivity.getTime())[0];
+  if (next) await context.tmux.run(["switch-client", "-t", `=${next.name}:`]);
+}

@@ -1,0 +1,85 @@
+/**
+ * Schema migrations for the state database, applied in order and tracked by
+ * `PRAGMA user_version`: after migration i has run, user_version is i + 1.
+ *
+ * The SQL lives in TS strings because the compiled binary cannot read files
+ * next to itself. Never edit a migration that has shipped; append a new one.
+ *
+ * Timestamps are ISO-8601 UTC text (`2026-11-23T18:45:00.123Z`), which sorts
+ * lexically in time order, so `ORDER BY started_at` needs no date functions.
+ *
+ * Sockets: `sessions.socket` is NULL for tmux's default server. A plain UNIQUE
+ * index over (name, socket) would let any number of NULL-socket rows share a
+ * name, because SQLite treats NULLs as distinct; the live-name index therefore
+ * covers `COALESCE(socket, '')`, and lookups must use the same expression so
+ * the index serves them. An empty socket string is not a valid tmux socket, so
+ * folding it together with NULL loses nothing.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    -- run, session.created, session.reused, session.killed, session.ended,
+    -- session.adopted, worktree.created, worktree.removed, cleanup, error
+    kind TEXT NOT NULL,
+    -- running, succeeded, failed, cancelled, interrupted
+    status TEXT NOT NULL,
+    command TEXT,
+    session_name TEXT,
+    worktree TEXT,
+    project_path TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    exit_code INTEGER,
+    error TEXT,
+    -- JSON; the caller redacts secrets before it gets here
+    metadata TEXT,
+    -- the prj process that owns a running event, so a crash can be detected
+    pid INTEGER
+  );
+  CREATE INDEX events_started_at ON events (started_at);
+  CREATE INDEX events_status ON events (status);
+  CREATE INDEX events_command ON events (command);
+
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    tmux_id TEXT,
+    project_path TEXT NOT NULL,
+    worktree TEXT NOT NULL,
+    worktree_path TEXT,
+    task TEXT NOT NULL,
+    command TEXT,
+    working_directory TEXT NOT NULL,
+    -- NULL is tmux's default server
+    socket TEXT,
+    created_at TEXT NOT NULL,
+    ended_at TEXT,
+    -- killed, cleanup, gone, rollback
+    end_reason TEXT,
+    event_id INTEGER REFERENCES events (id)
+  );
+  CREATE INDEX sessions_name_ended_at ON sessions (name, ended_at);
+  CREATE UNIQUE INDEX sessions_live_name ON sessions (name, COALESCE(socket, '')) WHERE ended_at IS NULL;
+
+  CREATE TABLE worktrees (
+    id INTEGER PRIMARY KEY,
+    project_path TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
+    branch TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    removed_at TEXT
+  );
+
+  CREATE TABLE resource_samples (
+    id INTEGER PRIMARY KEY,
+    session_name TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    processes INTEGER,
+    cpu_percent REAL,
+    rss_bytes INTEGER
+  );
+  CREATE INDEX resource_samples_session_taken_at ON resource_samples (session_name, taken_at);
+  `,
+];

@@ -1,0 +1,26 @@
+import { TmuxError } from "../errors.ts";
+
+/**
+ * Parses tab-separated `-F` output strictly: a row with the wrong number of
+ * fields is an error, never a guess.
+ */
+export function parseRows<const F extends readonly string[]>(
+  text: string,
+  fields: F,
+  subcommand: string,
+): Record<F[number], string>[] {
+  const rows: Record<F[number], string>[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const values = line.split("\t");
+    if (values.length !== fields.length) {
+      throw new TmuxError(subcommand, `unexpected output row (${values.length} fields, wanted ${fields.length}): ${JSON.stringify(line)}`);
+    }
+    const row = {} as Record<F[number], string>;
+    fields.forEach((field, index) => {
+      row[field as F[number]] = values[index]!;
+    });
+    rows.push(row);
+  }
+  return rows;
+}

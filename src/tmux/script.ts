@@ -1,0 +1,116 @@
+import type { SessionSpec, WindowSpec } from "../plan/types.ts";
+import { escapeFormat } from "./quote.ts";
+
+/**
+ * The pane wrapper that makes commands always arrive. Instead of typing the
+ * command into a shell that may still be starting (where a slow or
+ * input-reading start-up file swallows the keys), the pane's first process
+ * runs it: an interactive shell (`-i`, so the user's rc, aliases and PATH
+ * apply) executes the command after its start-up files are done, then the pane
+ * becomes a login shell. `set -m` gives the command its own process group and
+ * hands the terminal back afterwards, so Ctrl-C stops the command, not the pane.
+ */
+export const PANE_WRAPPER = 'set -m; trap : INT; "$1" -ic "$2"; exec "$1" -l';
+
+/** The argv a pane starts with, or none for a plain shell. */
+export function paneArgv(shell: string, command: string | undefined): string[] {
+  if (command === undefined || command.trim() === "") return [];
+  return ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", shell, command];
+}
+
+/** Exact session target: tmux prefix-matches names unless told `=`, so `foo` would hit `foo-bar`. */
+export function sessionTarget(name: string): string {
+  return `=${name}:`;
+}
+
+/**
+ * Every tmux command, as argv, that creates the session. They run as one
+ * batch through a single tmux client; no environment value ever reaches an argv
+ * of a process because the batch travels on stdin.
+ */
+export function sessionCreationCommands(spec: SessionSpec): string[][] {
+  const target = sessionTarget(spec.name);
+  const lastWindow = `${target}{end}`;
+  const commands: string[][] = [];
+  const [first, ...rest] = spec.windows;
+  if (!first) throw new Error("a session needs at least one window");
+
+  const newSession = ["new-session", "-d", "-s", spec.name];
+  if (spec.size) newSession.push("-x", String(spec.size.columns), "-y", String(spec.size.rows));
+  newSession.push("-n", escapeFormat(first.name), "-c", escapeFormat(first.panes[0]!.workingDirectory));
+  const firstPaneEnvironment = { ...first.environment, ...first.panes[0]!.environment };
+  for (const [key, value] of Object.entries({ ...spec.environment, ...firstPaneEnvironment })) {
+    newSession.push("-e", `${key}=${value}`);
+  }
+  newSession.push(...paneArgv(spec.shell, first.panes[0]!.command));
+  commands.push(newSession);
+  // new-session -e also writes the session environment, which later windows
+  // inherit; put back what only the first window was meant to have.
+  for (const key of Object.keys(firstPaneEnvironment)) {
+    const sessionValue = spec.environment[key];
+    commands.push(
+      sessionValue === undefined
+        ? ["set-environment", "-u", "-t", target, key]
+        : ["set-environment", "-t", target, key, sessionValue],
+    );
+  }
+
+  // Tags first: if anything later fails, the half-made session is still recognisably ours.
+  const tags: [string, string][] = [
+    ["@prj_project", spec.identity.project],
+    ["@prj_worktree", spec.identity.worktree],
+    ["@prj_task", spec.identity.task],
+    ["@prj_command", spec.identity.command],
+  ];
+  for (const [option, value] of tags) commands.push(["set-option", "-t", target, option, value]);
+  if (spec.tmuxConfig) commands.push(["source-file", "-q", escapeGlob(spec.tmuxConfig)]);
+
+  commands.push(...paneCommands(spec, first, lastWindow));
+  let focused = first.focus;
+  for (const window of rest) {
+    const newWindow = ["new-window", "-d", "-t", target, "-n", escapeFormat(window.name)];
+    newWindow.push("-c", escapeFormat(window.panes[0]!.workingDirectory));
+    for (const [key, value] of Object.entries({ ...window.environment, ...window.panes[0]!.environment })) {
+      newWindow.push("-e", `${key}=${value}`);
+    }
+    newWindow.push(...paneArgv(spec.shell, window.panes[0]!.command));
+    commands.push(newWindow);
+    commands.push(...paneCommands(spec, window, lastWindow));
+    // new-window -d leaves the current window alone, so selecting the focused
+    // window right after it exists is what later windows cannot undo.
+    if (window.focus && !focused) {
+      commands.push(["select-window", "-t", lastWindow]);
+      focused = true;
+    }
+  }
+  return commands;
+}
+
+/** Splits for a window's remaining panes, its layout, and which pane is active. */
+function paneCommands(spec: SessionSpec, window: WindowSpec, windowTarget: string): string[][] {
+  const commands: string[][] = [];
+  const panes = window.panes;
+  for (const pane of panes.slice(1)) {
+    // Splitting the active pane (the newest) keeps panes in declaration order.
+    const split = ["split-window", "-t", windowTarget, "-c", escapeFormat(pane.workingDirectory)];
+    for (const [key, value] of Object.entries({ ...window.environment, ...pane.environment })) split.push("-e", `${key}=${value}`);
+    split.push(...paneArgv(spec.shell, pane.command));
+    commands.push(split);
+    // Re-tiling after each split leaves room for the next one on small terminals.
+    commands.push(["select-layout", "-t", windowTarget, "tiled"]);
+  }
+  if (window.layout) commands.push(["select-layout", "-t", windowTarget, window.layout]);
+  if (panes.length > 1) {
+    const focusIndex = Math.max(0, panes.findIndex((pane) => pane.focus));
+    // After the splits the newest pane is active; step back to the wanted one by relative offset,
+    // which does not depend on the user's pane-base-index.
+    const back = panes.length - 1 - focusIndex;
+    if (back > 0) commands.push(["select-pane", "-t", `${windowTarget}.-${back}`]);
+  }
+  return commands;
+}
+
+/** source-file expands glob patterns in its path; a literal path must not. */
+function escapeGlob(path: string): string {
+  return path.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}

@@ -1,0 +1,110 @@
+// Test worlds: temp directories, git repositories and private tmux servers.
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const testRoot = process.env.PRJ_TEST_ROOT ?? "/tmp";
+
+/** A fresh temp directory under this test process's root. */
+export function tempDir(prefix = "dir-"): string {
+  return mkdtempSync(join(testRoot, prefix));
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs argv to completion, reading stdout and stderr together so a full pipe never blocks. */
+export async function run(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<RunResult> {
+  const env = { ...process.env, ...options.env } as Record<string, string>;
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const child = Bun.spawn(argv, {
+    cwd: options.cwd,
+    env,
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { exitCode, stdout, stderr };
+}
+
+/** Runs git and throws with its stderr when it fails. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const result = await run(["git", ...args], { cwd });
+  if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** A git repository with one commit on `main`, in a directory named `name`. */
+export async function tempGitRepo(name = "myproject"): Promise<string> {
+  const parent = tempDir("repo-");
+  const repo = join(parent, name);
+  mkdirSync(repo);
+  await git(repo, "init", "-q", "-b", "main");
+  writeFileSync(join(repo, "README.md"), "# test\n");
+  await git(repo, "add", "README.md");
+  await git(repo, "commit", "-q", "-m", "initial");
+  return repo;
+}
+
+/**
+ * Polls `check` until it returns a truthy value or the deadline passes.
+ * Tests wait for state this way, never with fixed sleeps.
+ */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    await Bun.sleep(options.intervalMs ?? 25);
+  }
+  throw new Error(`timed out waiting for ${options.what ?? "condition"} (last value: ${JSON.stringify(last)})`);
+}
+
+let socketCounter = 0;
+
+/** A private tmux server, addressed by its own -L socket name under the test's TMUX_TMPDIR. */
+export class PrivateTmux {
+  readonly socket: string;
+
+  constructor(label = "t") {
+    socketCounter += 1;
+    this.socket = `prj-${label}-${process.pid}-${socketCounter}`;
+  }
+
+  /** Runs tmux against this server only; `-f /dev/null` keeps the developer's tmux.conf out. */
+  async tmux(...args: string[]): Promise<RunResult> {
+    return run(["tmux", "-L", this.socket, "-f", "/dev/null", ...args]);
+  }
+
+  /** Runs tmux and returns stdout, throwing on failure. */
+  async ok(...args: string[]): Promise<string> {
+    const result = await this.tmux(...args);
+    if (result.exitCode !== 0) throw new Error(`tmux ${args.join(" ")} failed: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async sessionNames(): Promise<string[]> {
+    const result = await this.tmux("list-sessions", "-F", "#{session_name}");
+    if (result.exitCode !== 0) return [];
+    return result.stdout.split("\n").filter(Boolean);
+  }
+
+  /** Kills the server and removes its socket; safe to call when nothing runs. */
+  async dispose(): Promise<void> {
+    await this.tmux("kill-server");
+  }
+}
