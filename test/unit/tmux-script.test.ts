@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import type { SessionSpec } from "../../src/plan/types.ts";
+import { escapeFormat, tmuxCommandLine, tmuxQuote } from "../../src/tmux/quote.ts";
+import { paneArgv, sessionCreationCommands } from "../../src/tmux/script.ts";
+import { parseRows } from "../../src/tmux/parse.ts";
+
+const pane = (command?: string, focus = false) => ({ command, workingDirectory: "/w", environment: {}, focus });
+
+function spec(windows: SessionSpec["windows"]): SessionSpec {
+  return {
+    name: "app-main-dev",
+    workingDirectory: "/w",
+    environment: { TOKEN: "t$1;x" },
+    windows,
+    identity: { project: "/w", worktree: "main", task: "dev", command: "start-dev" },
+    shell: "/bin/bash",
+  };
+}
+
+describe("tmux quoting", () => {
+  const cases: [string, string][] = [
+    ["plain", '"plain"'],
+    ['a"b', '"a\\"b"'],
+    ["$HOME", '"\\$HOME"'],
+    ["back\\slash", '"back\\\\slash"'],
+    ["two\nlines", '"two\\nlines"'],
+    ["bell\x07", '"bell\\007"'],
+  ];
+  test.each(cases)("%j", (raw, quoted) => expect(tmuxQuote(raw)).toBe(quoted));
+
+  test("format characters are doubled", () => expect(escapeFormat("#{session_name}#")).toBe("##{session_name}##"));
+
+  test("only words that need it are quoted", () => {
+    expect(tmuxCommandLine(["new-window", "-d", "-t", "=s:", "x y"])).toBe('new-window -d -t =s: "x y"');
+    expect(tmuxCommandLine(["select-layout", "-t", "=s:{end}"])).toBe('select-layout -t "=s:{end}"');
+  });
+});
+
+describe("sessionCreationCommands", () => {
+  test("one new-session, tags, then one new-window per further window", () => {
+    const commands = sessionCreationCommands(spec([
+      { name: "editor", workingDirectory: "/w", environment: {}, focus: false, panes: [pane("vim")] },
+      { name: "server", workingDirectory: "/w", environment: {}, focus: true, panes: [pane()] },
+    ]));
+    expect(commands.map((argv) => argv[0])).toEqual([
+      "new-session", "set-option", "set-option", "set-option", "set-option", "new-window", "select-window",
+    ]);
+    expect(commands[0]).toContain("TOKEN=t$1;x");
+    expect(commands[0]!.slice(-6)).toEqual(paneArgv("/bin/bash", "vim"));
+    expect(commands[5]).toEqual(["new-window", "-d", "-t", "=app-main-dev:", "-n", "server", "-c", "/w"]);
+  });
+
+  test("panes split in order, get the layout, and the focused pane is selected by offset", () => {
+    const commands = sessionCreationCommands(spec([
+      { name: "tests", workingDirectory: "/w", environment: {}, layout: "main-vertical", focus: false, panes: [pane("a"), pane("b", true), pane("c")] },
+    ]));
+    const verbs = commands.map((argv) => argv[0]);
+    expect(verbs.filter((verb) => verb === "split-window")).toHaveLength(2);
+    expect(commands.at(-2)).toEqual(["select-layout", "-t", "=app-main-dev:{end}", "main-vertical"]);
+    expect(commands.at(-1)).toEqual(["select-pane", "-t", "=app-main-dev:{end}.-1"]);
+  });
+
+  test("a window's own environment does not leak into the session environment", () => {
+    const commands = sessionCreationCommands(spec([
+      { name: "w", workingDirectory: "/w", environment: { ONLY_HERE: "1", TOKEN: "window" }, focus: false, panes: [pane()] },
+    ]));
+    expect(commands).toContainEqual(["set-environment", "-u", "-t", "=app-main-dev:", "ONLY_HERE"]);
+    expect(commands).toContainEqual(["set-environment", "-t", "=app-main-dev:", "TOKEN", "t$1;x"]);
+  });
+
+  test("window names and directories are format-escaped", () => {
+    const commands = sessionCreationCommands(spec([
+      { name: "#{session_name}", workingDirectory: "/w/#dir", environment: {}, focus: false, panes: [{ ...pane(), workingDirectory: "/w/#dir" }] },
+    ]));
+    expect(commands[0]).toContain("##{session_name}");
+    expect(commands[0]).toContain("/w/##dir");
+  });
+
+  test("no command means a plain shell", () => expect(paneArgv("/bin/zsh", undefined)).toEqual([]));
+});
+
+describe("parseRows", () => {
+  test("parses tab-separated rows", () => {
+    expect(parseRows("a\tb\nc\td\n", ["x", "y"] as const, "t")).toEqual([{ x: "a", y: "b" }, { x: "c", y: "d" }]);
+  });
+  test("a short row is an error, not a guess", () => {
+    expect(() => parseRows("a\n", ["x", "y"] as const, "t")).toThrow(/1 fields, wanted 2/);
+  });
+});
