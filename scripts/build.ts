@@ -50,6 +50,11 @@ async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
     // Bun 1.4.5 `keepNames` does not stop the mangling. It costs ~0 start-up time.
     minify: { whitespace: true, syntax: true, identifiers: false },
     bytecode,
+    // Each lazily imported module (a command, yaml, TypeBox, citty, bun:sqlite
+    // users) becomes its own chunk inside the executable, parsed and loaded only
+    // when imported: `prj --version` then loads one tiny chunk instead of the
+    // whole bundle's bytecode.
+    splitting: true,
     define: { PRJ_VERSION: JSON.stringify(pkg.version) },
     compile: {
       outfile,

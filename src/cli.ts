@@ -4,16 +4,20 @@ import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<{ default: CommandDef<any> }>;
 
-interface Entry {
+export interface CommandEntry {
   description: string;
   load: Loader;
+  /** Left out of `prj --help` and of completion. */
+  hidden?: boolean;
+  /** Gets its arguments untouched: no flag checks, no --help, no parsing. */
+  raw?: boolean;
 }
 
 /**
  * Every subcommand, loaded only when it is the one being run: start-up time is
  * part of the product, and most commands never need YAML, TypeBox or SQLite.
  */
-const COMMANDS: Record<string, Entry> = {
+export const COMMANDS: Record<string, CommandEntry> = {
   init: { description: "Create the .prj/ tree, default commands and database", load: () => import("./commands/init.ts") },
   "list-commands": { description: "List the commands in .prj/commands", load: () => import("./commands/list-commands.ts") },
   run: { description: "Run a command: worktree, session and steps", load: () => import("./commands/run.ts") },
@@ -24,6 +28,17 @@ const COMMANDS: Record<string, Entry> = {
   "cleanup-sessions": { description: "Kill this project's managed sessions", load: () => import("./commands/cleanup-sessions.ts") },
   "reset-sessions": { description: "Reconcile the database with tmux", load: () => import("./commands/reset-sessions.ts") },
   status: { description: "Project, live sessions, worktrees and recent events", load: () => import("./commands/status.ts") },
+  worktree: { description: "List, create and remove the project's git worktrees", load: () => import("./commands/worktree.ts") },
+  history: { description: "List runs and session events, newest first", load: () => import("./commands/history.ts") },
+  stats: { description: "Session statistics (prj stats sessions)", load: () => import("./commands/stats.ts") },
+  monitor: { description: "Live table of sessions: processes, CPU and memory (prj monitor sessions)", load: () => import("./commands/monitor.ts") },
+  analyze: { description: "Usage over a timeframe (prj analyze session-usage --timeframe 7d)", load: () => import("./commands/analyze.ts") },
+  doctor: { description: "Check tmux, git, the shell, .prj, the database, command files and orphans", load: () => import("./commands/doctor.ts") },
+  schema: { description: "Print the JSON Schema of command, project or global config files", load: () => import("./commands/schema.ts") },
+  import: { description: "Convert a tmuxinator or tmuxp file into a prj command (prj import tmuxinator|tmuxp FILE)", load: () => import("./commands/import.ts") },
+  freeze: { description: "Write a command that reproduces a running session's windows, panes and layouts", load: () => import("./commands/freeze.ts") },
+  completion: { description: "Print the shell completion script (bash, zsh or fish)", load: () => import("./commands/completion.ts") },
+  __complete: { description: "Completion candidates for the completion scripts", load: () => import("./commands/complete.ts"), hidden: true, raw: true },
 };
 
 /** Flags every command accepts. */
@@ -31,7 +46,8 @@ const GLOBAL_FLAGS = new Set(["help", "h", "no-color"]);
 
 /** Runs the command line; errors propagate to main.ts, which formats them once. */
 export async function runCli(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
+  // `--no-color` may also come before the command; useColor() reads it from process.argv.
+  const [name, ...rest] = argv[0] === "--no-color" ? argv.slice(1) : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(rootUsage());
     return;
@@ -45,14 +61,22 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    const suggestion = closest(name, Object.keys(COMMANDS));
+    const suggestion = closest(name, visibleCommandNames());
     throw new UsageError(
       `unknown command "${name}"`,
       suggestion ? `did you mean \`prj ${suggestion}\`?` : "run `prj --help` to see the commands",
     );
   }
   const command = (await entry.load()).default;
+  if (entry.raw && command.run) {
+    await command.run({ rawArgs: rest, args: { _: rest } as never, cmd: command });
+    return;
+  }
   await dispatch(command, rest, ["prj", name]);
+}
+
+function visibleCommandNames(): string[] {
+  return Object.keys(COMMANDS).filter((name) => !COMMANDS[name]!.hidden);
 }
 
 async function dispatch(command: CommandDef<any>, rawArgs: string[], path: string[]): Promise<void> {
@@ -107,11 +131,20 @@ function rejectUnknownFlags(rawArgs: string[], argsDef: ArgsDef, path: string[])
       if (def.type === "boolean") booleans.add(each);
     }
   }
+  let valueNext = false;
   for (const raw of rawArgs) {
     if (raw === "--") return;
+    // The value of a string flag (`--timeframe -1d`) is the flag's to judge, not a flag itself.
+    if (valueNext) {
+      valueNext = false;
+      continue;
+    }
     if (!raw.startsWith("-") || raw === "-") continue;
     const flag = raw.replace(/^--?/, "").split("=")[0]!;
-    if (known.has(flag)) continue;
+    if (known.has(flag)) {
+      valueNext = !raw.includes("=") && !booleans.has(flag) && !GLOBAL_FLAGS.has(flag);
+      continue;
+    }
     if (flag.startsWith("no-") && booleans.has(flag.slice(3))) continue;
     const suggestion = closest(flag, [...known].filter((each) => each.length > 1));
     throw new UsageError(
@@ -132,22 +165,24 @@ function stripAnsi(text: string): string {
 async function usageOf(command: CommandDef<any>, path: string[]): Promise<string> {
   const { renderUsage } = await import("citty");
   const named = { ...command, meta: { ...(command.meta as object), name: path.join(" ") } };
-  return `${stripAnsiUnlessColor(await renderUsage(named))}\n`;
+  return `${await stripAnsiUnlessColor(await renderUsage(named))}\n`;
 }
 
-function stripAnsiUnlessColor(text: string): string {
-  return process.stdout.isTTY && !process.env.NO_COLOR ? text : stripAnsi(text);
+async function stripAnsiUnlessColor(text: string): Promise<string> {
+  const { useColor } = await import("./ui/output.ts");
+  return useColor() ? text : stripAnsi(text);
 }
 
 function rootUsage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const visible = Object.entries(COMMANDS).filter(([, entry]) => !entry.hidden);
+  const width = Math.max(...visible.map(([name]) => name.length));
   const lines = [
     `prj ${VERSION}: a git worktree and a persistent tmux session for every stream of work`,
     "",
     "Usage: prj <command> [options]",
     "",
     "Commands:",
-    ...Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.description}`),
+    ...visible.map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.description}`),
     "",
     "Options:",
     "  --help, -h     show help (also `prj <command> --help`)",

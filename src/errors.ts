@@ -107,31 +107,40 @@ export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof PrjError ? error.exitCode : 1;
 }
 
-/** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is near. */
+/**
+ * Closest candidate by edit distance, for "did you mean" hints; undefined when
+ * nothing is near. A swap of two neighbours counts as one edit (`stauts` is one
+ * edit from `status`), and among equally near candidates the one closest in
+ * length wins, so a transposed word is not "corrected" into a shorter one.
+ */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestScore = Infinity;
+  const wanted = input.toLowerCase();
   for (const candidate of candidates) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
+    const distance = editDistance(wanted, candidate.toLowerCase());
+    const score = distance * 100 + Math.abs(candidate.length - input.length);
+    if (score < bestScore) {
       best = candidate;
-      bestDistance = distance;
+      bestScore = score;
     }
   }
   const limit = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  return best !== undefined && Math.floor(bestScore / 100) <= limit ? best : undefined;
 }
 
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = previous[j]!;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = value;
     }
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }

@@ -32,6 +32,11 @@ export function logDir(): string {
   return join(dataHome(), "prunejuice", "logs");
 }
 
+/** Where tmux itself appends the end time of sessions it closes (see docs/decisions-observability.md). */
+export function sessionEndsFile(): string {
+  return join(dataHome(), "prunejuice", "session-ends.tsv");
+}
+
 export const PRJ_DIR = ".prj";
 
 /** Paths inside a project's `.prj/` directory. */

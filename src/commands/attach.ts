@@ -14,7 +14,6 @@ export default defineCommand({
       throw new PrjError(`no session named ${args.name}`, { hint: "`prj list-sessions` shows the live sessions" });
     }
     // Inside tmux, switch-client only reaches our server when it is the one $TMUX points at.
-    const insideTmux = Boolean(process.env.TMUX) && tmux.socket === undefined;
-    await tmux.attachSession(args.name, { insideTmux });
+    await tmux.attachSession(args.name, { insideTmux: tmux.isCurrentServer() });
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { printJson, table } from "../ui/output.ts";
+import { printJson, table, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "list-sessions", description: "List this project's sessions" },
@@ -17,7 +17,7 @@ export default defineCommand({
     const sessions = await listProjectSessions(tmux, project, Boolean(args.all));
     if (args.json) return printJson(sessions);
     if (sessions.length === 0) {
-      process.stdout.write(args.all ? "No sessions on this tmux server.\n" : "No live sessions for this project. Start one with `prj run start-dev`.\n");
+      writeOut(args.all ? "No sessions on this tmux server.\n" : "No live sessions for this project. Start one with `prj run start-dev`.\n");
       return;
     }
     const rows = sessions.map((session) => [
@@ -30,6 +30,6 @@ export default defineCommand({
       ...(args.all ? [session.managed ? "managed" : "other"] : []),
     ]);
     const header = ["NAME", "WORKTREE", "TASK", "WINDOWS", "ATTACHED", "CREATED", ...(args.all ? ["MANAGED"] : [])];
-    process.stdout.write(`${table(rows, header)}\n`);
+    writeOut(`${table(rows, header)}\n`);
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
-import { printJson } from "../ui/output.ts";
+import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command: worktree, session and steps" },
@@ -19,16 +19,16 @@ export default defineCommand({
     if (result.kind === "plan") {
       const { planToJson, planToText } = await import("../plan/format.ts");
       if (args.json) printJson(planToJson(result.plan));
-      else process.stdout.write(planToText(result.plan));
+      else writeOut(planToText(result.plan));
       return;
     }
     if (args.json) printJson(result.report);
     else if (result.report.status === "succeeded") {
       const session = result.report.session;
       if (session) {
-        process.stdout.write(`${session.created ? "Created" : "Reusing"} session ${session.name}\n`);
-        process.stdout.write(`Attach: prj attach ${session.name}\n`);
-      } else process.stdout.write(`Run ${result.report.event_id} succeeded\n`);
+        writeOut(`${session.created ? "Created" : "Reusing"} session ${session.name}\n`);
+        writeOut(`Attach: prj attach ${session.name}\n`);
+      } else writeOut(`Run ${result.report.event_id} succeeded\n`);
     }
     if (result.report.status !== "succeeded") {
       process.stderr.write(`prj: run ${result.report.status}: ${result.report.error ?? ""}\n`);

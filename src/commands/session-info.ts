@@ -44,7 +44,7 @@ export default defineCommand({
         last_activity: session.lastActivity.toISOString(),
         memory_bytes: tree.reduce((sum, row) => sum + row.rssKb * 1024, 0),
         processes: tree.length,
-        environment: redactEnvironment(info.environment),
+        environment: redactEnvironment(info.environment, await secretKeysOf(project.paths.prj, session.command)),
         windows: [...windows.values()].sort((a, b) => a.index - b.index),
         history,
       };
@@ -71,3 +71,15 @@ export default defineCommand({
     process.stdout.write(`${lines.join("\n")}\n`);
   },
 });
+
+/** The `secret_env` of the command that made the session, so listed keys are hidden even without a secret-looking name. */
+async function secretKeysOf(prjDir: string, commandName: string): Promise<string[]> {
+  if (!commandName) return [];
+  const { loadCommand } = await import("../config/load.ts");
+  try {
+    return loadCommand(prjDir, commandName).config.secret_env ?? [];
+  } catch {
+    // A command file that is gone or broken has no secret_env to honour; redact by name only.
+    return [];
+  }
+}

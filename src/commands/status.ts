@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { printJson, table } from "../ui/output.ts";
+import { printJson, table, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "status", description: "Project, live sessions, worktrees, recent events and stale sessions" },
@@ -7,6 +7,7 @@ export default defineCommand({
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
     const { isStale, listProjectSessions } = await import("../sessions/queries.ts");
+    const { presentedStatus } = await import("../state/reports.ts");
     const doc = await withSessionContext(async ({ project, tmux, store }) => {
       const live = await tmux.listSessions();
       const mine = live.filter((session) => session.project === project.root);
@@ -20,7 +21,8 @@ export default defineCommand({
         recent_events: store.listEvents({ projectPath: project.root, limit: 10 }).map((event) => ({
           id: event.id,
           kind: event.kind,
-          status: event.status,
+          // A run whose prj died shows as interrupted (reset-sessions records it).
+          status: presentedStatus(event),
           command: event.command,
           session: event.sessionName,
           started_at: event.startedAt,
@@ -42,6 +44,6 @@ export default defineCommand({
         ? table(doc.recent_events.map((e) => [`  #${e.id}`, e.kind, e.status, e.command ?? "", e.session ?? "", e.started_at.replace("T", " ").slice(0, 19)]))
         : "  none",
     );
-    process.stdout.write(`${out.join("\n")}\n`);
+    writeOut(`${out.join("\n")}\n`);
   },
 });

@@ -22,7 +22,9 @@ export async function runProcess(argv: readonly string[], options: RunOptions = 
   if (logs("debug")) log.debug(`exec: ${options.display ?? argv.join(" ")}`);
   const child = Bun.spawn([...argv], {
     cwd: options.cwd,
-    env: options.env ? cleanEnv(options.env) : undefined,
+    // Always explicit: Bun.spawn's default is the environment the process
+    // started with, which misses later changes to process.env.
+    env: cleanEnv(options.env ?? process.env),
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",

@@ -1,14 +1,18 @@
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { GitError } from "../errors.ts";
 import { runProcess } from "../exec/runner.ts";
 import type { WorktreeSpec } from "../plan/types.ts";
+import { branchNameProblem } from "./refs.ts";
 
 export interface GitWorktree {
   path: string;
   branch: string | undefined;
   head: string;
   bare: boolean;
+  /** The directory is gone; `git worktree prune` would drop the record. */
+  prunable: boolean;
+  locked: boolean;
 }
 
 /** Parses `git worktree list --porcelain`: blank-line separated records of `key value` lines. */
@@ -17,7 +21,7 @@ export function parseWorktreeList(text: string): GitWorktree[] {
   for (const record of text.split("\n\n")) {
     const lines = record.split("\n").filter(Boolean);
     if (lines.length === 0) continue;
-    const entry: GitWorktree = { path: "", branch: undefined, head: "", bare: false };
+    const entry: GitWorktree = { path: "", branch: undefined, head: "", bare: false, prunable: false, locked: false };
     for (const line of lines) {
       const space = line.indexOf(" ");
       const key = space === -1 ? line : line.slice(0, space);
@@ -26,6 +30,8 @@ export function parseWorktreeList(text: string): GitWorktree[] {
       else if (key === "HEAD") entry.head = value;
       else if (key === "branch") entry.branch = value.replace(/^refs\/heads\//, "");
       else if (key === "bare") entry.bare = true;
+      else if (key === "prunable") entry.prunable = true;
+      else if (key === "locked") entry.locked = true;
     }
     if (!entry.path) throw new GitError("worktree list", `unexpected record: ${JSON.stringify(record)}`);
     out.push(entry);
@@ -43,70 +49,166 @@ export async function listWorktrees(repo: string): Promise<GitWorktree[]> {
   return parseWorktreeList(await git(repo, ["worktree", "list", "--porcelain"]));
 }
 
-async function refExists(repo: string, ref: string): Promise<boolean> {
-  const result = await runProcess(["git", "-C", repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-  return result.exitCode === 0;
+/** The commit a revision names, or undefined when it names none. */
+export async function resolveCommit(repo: string, revision: string): Promise<string | undefined> {
+  // A leading "-" would read as an option (and --end-of-options needs git 2.30).
+  if (revision.startsWith("-")) return undefined;
+  const result = await runProcess(["git", "-C", repo, "rev-parse", "--verify", "--quiet", `${revision}^{commit}`]);
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Checks a branch name with git's own rules, so a name with spaces or `..` is refused before anything changes. */
-export async function checkBranchName(repo: string, branch: string): Promise<void> {
-  const result = await runProcess(["git", "-C", repo, "check-ref-format", "--branch", branch]);
-  if (result.exitCode !== 0) {
-    throw new GitError("check-ref-format", `"${branch}" is not a valid branch name`, { exitCode: 2 });
+/** Refuses a name git would refuse as a branch, with exit status 2: nothing has changed yet. */
+export function checkBranchName(branch: string): void {
+  const problem = branchNameProblem(branch);
+  if (problem) throw new GitError("check-ref-format", `"${branch}" is not a valid branch name: ${problem}`, { exitCode: 2 });
+}
+
+/** What a run needs to know about its worktree before it changes anything. */
+export interface WorktreePreflight {
+  /** The worktree that already has the branch checked out, reused wherever it is. */
+  existing: GitWorktree | undefined;
+  /** Whether the branch existed before the run; a branch that did not is the run's to delete on rollback. */
+  branchExisted: boolean;
+  /** The commit of the existing branch, or of the base a new branch starts from. */
+  startCommit?: string;
+}
+
+/**
+ * Checks, before anything runs, that the worktree can be made: the branch name
+ * is valid, and when the branch has no worktree yet, the planned path is free
+ * and (for a new branch) the base exists. Problems are input errors (exit 2).
+ */
+export async function preflightWorktree(repo: string, spec: WorktreeSpec, worktrees: GitWorktree[]): Promise<WorktreePreflight> {
+  checkBranchName(spec.branch);
+  const existing = worktrees.find((worktree) => worktree.branch === spec.branch);
+  if (existing) return { existing, branchExisted: true };
+  const branchCommit = await resolveCommit(repo, `refs/heads/${spec.branch}`);
+  const branchExisted = branchCommit !== undefined;
+  if (existsSync(spec.path)) {
+    throw new GitError("worktree add", `${spec.path} already exists and is not the worktree of branch ${spec.branch}`, {
+      exitCode: 2,
+      hint: "remove it, or set `worktree.path` in the command",
+    });
   }
+  const startCommit = branchCommit ?? (await resolveCommit(repo, spec.baseBranch));
+  if (startCommit === undefined) {
+    throw new GitError("worktree add", `base branch "${spec.baseBranch}" does not exist`, {
+      exitCode: 2,
+      hint: "set `worktree.base_branch` to an existing branch, or pass --base",
+    });
+  }
+  return { existing, branchExisted, startCommit };
 }
 
 export interface WorktreeOutcome {
   path: string;
   branch: string;
+  /** False when an existing worktree was reused. */
   created: boolean;
+  /** True when `git worktree add -b` made the branch. */
   createdBranch: boolean;
+  /** The branch's commit right after the worktree was made; rollback deletes a branch only if it is still there. */
+  tip?: string;
 }
 
 /**
  * Reuses the worktree that has the branch checked out, wherever it is, or
  * creates one at the planned path: from the existing branch, or as a new
- * branch from the base.
+ * branch from the base. Files in `copyFiles` (the project's `.env` and such)
+ * are copied into a new worktree when they exist and the worktree lacks them.
+ *
+ * `known` is a preflight of the same spec with nothing run since; it saves
+ * asking git again. Without it (steps ran in between and may have made the
+ * branch, as review-pr's fetch does) git is asked afresh.
  */
-export async function ensureWorktree(repo: string, spec: WorktreeSpec): Promise<WorktreeOutcome> {
-  await checkBranchName(repo, spec.branch);
-  const existing = (await listWorktrees(repo)).find((worktree) => worktree.branch === spec.branch);
-  if (existing) return { path: existing.path, branch: spec.branch, created: false, createdBranch: false };
-  if (existsSync(spec.path)) {
-    throw new GitError("worktree add", `${spec.path} already exists and is not a worktree of ${spec.branch}`, { exitCode: 2 });
-  }
-  const branchExists = await refExists(repo, `refs/heads/${spec.branch}`);
-  if (!branchExists && !(await refExists(repo, spec.baseBranch))) {
-    throw new GitError("worktree add", `base branch "${spec.baseBranch}" does not exist`, { exitCode: 2 });
-  }
+export async function ensureWorktree(repo: string, spec: WorktreeSpec, known?: WorktreePreflight): Promise<WorktreeOutcome> {
+  const state = known ?? (await preflightWorktree(repo, spec, await listWorktrees(repo)));
+  if (state.existing) return { path: state.existing.path, branch: spec.branch, created: false, createdBranch: false };
   mkdirSync(dirname(spec.path), { recursive: true });
-  const args = branchExists
-    ? ["worktree", "add", "--", spec.path, spec.branch]
-    : ["worktree", "add", "-b", spec.branch, "--", spec.path, spec.baseBranch];
+  const args = state.branchExisted
+    ? ["worktree", "add", "--quiet", "--", spec.path, spec.branch]
+    : ["worktree", "add", "--quiet", "-b", spec.branch, "--", spec.path, spec.baseBranch];
   await git(repo, args);
-  for (const file of spec.copyFiles) {
+  copyIntoWorktree(repo, spec.path, spec.copyFiles);
+  return { path: spec.path, branch: spec.branch, created: true, createdBranch: !state.branchExisted, tip: state.startCommit };
+}
+
+/** Copies files (or directories) from the main worktree into a new one; a missing source is skipped. */
+function copyIntoWorktree(repo: string, worktree: string, files: string[]): void {
+  for (const file of files) {
     const from = resolve(repo, file);
     if (!existsSync(from)) continue;
-    const to = join(spec.path, file);
+    const to = join(worktree, file);
+    if (existsSync(to)) continue;
     mkdirSync(dirname(to), { recursive: true });
-    if (!existsSync(to)) copyFileSync(from, to);
+    cpSync(from, to, { recursive: true, errorOnExist: false, force: false, preserveTimestamps: true });
   }
-  return { path: spec.path, branch: spec.branch, created: true, createdBranch: !branchExists };
 }
 
-/** True when the worktree has no uncommitted or untracked changes. */
-export async function isClean(path: string): Promise<boolean> {
-  const status = await git(path, ["status", "--porcelain", "--untracked-files=normal"]);
-  return status.trim() === "";
+export interface WorktreeChange {
+  path: string;
+  /** A file git does not track (`??`), as opposed to a change to a tracked one. */
+  untracked: boolean;
 }
 
-/** Removes a worktree this run created (only when clean) and the branch it created. */
+/** Uncommitted and untracked changes (ignored files do not count). */
+export async function worktreeChanges(path: string): Promise<WorktreeChange[]> {
+  const status = await git(path, ["status", "--porcelain", "-z", "--untracked-files=all"]);
+  const out: WorktreeChange[] = [];
+  const fields = status.split("\0");
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.length < 4) continue;
+    out.push({ path: field.slice(3), untracked: field.startsWith("??") });
+    // A rename or copy is followed by its source path.
+    if (field[0] === "R" || field[0] === "C") i += 1;
+  }
+  return out;
+}
+
+/** Paths with uncommitted or untracked changes (ignored files do not count). */
+export async function changedPaths(path: string): Promise<string[]> {
+  return (await worktreeChanges(path)).map((change) => change.path);
+}
+
+export async function isDirty(path: string): Promise<boolean> {
+  return (await changedPaths(path)).length > 0;
+}
+
+/**
+ * How many commits `revision` (checked out in `worktree`) has that no other
+ * branch, local or remote, contains: the work `git worktree remove` plus
+ * `git branch -D` would lose.
+ */
+export async function commitsOnlyHere(worktree: string, branch: string | undefined): Promise<number> {
+  const args = branch
+    ? ["rev-list", "--count", `refs/heads/${branch}`, "--not", `--exclude=${branch}`, "--branches", "--remotes"]
+    : ["rev-list", "--count", "HEAD", "--not", "--branches", "--remotes"];
+  return Number((await git(worktree, args)).trim());
+}
+
+/**
+ * Removes a worktree this run created, only when the user has not changed it
+ * (files the run copied in do not count). Returns false when it was kept.
+ */
 export async function rollbackWorktree(repo: string, outcome: WorktreeOutcome, copied: string[]): Promise<boolean> {
-  const dirty = (await git(outcome.path, ["status", "--porcelain"])).split("\n").filter(Boolean);
-  // Files we copied in (.env) show as untracked; they are ours, not the user's.
-  const userChanges = dirty.filter((line) => !copied.some((file) => line.slice(3) === file));
-  if (userChanges.length > 0) return false;
+  const changes = await changedPaths(outcome.path);
+  const ours = (path: string) => copied.some((file) => path === file || path.startsWith(`${file.replace(/\/+$/, "")}/`));
+  if (changes.some((path) => !ours(path))) return false;
+  // --force only because of the copied files; the check above is the guard.
   await git(repo, ["worktree", "remove", "--force", outcome.path]);
-  if (outcome.createdBranch) await git(repo, ["branch", "-D", outcome.branch]);
+  return true;
+}
+
+/**
+ * Deletes a branch the run created, unless it has moved since (`tip`), or is
+ * checked out somewhere. Returns whether it was deleted.
+ */
+export async function deleteBranchIfUnchanged(repo: string, branch: string, tip: string | undefined): Promise<boolean> {
+  const now = await resolveCommit(repo, `refs/heads/${branch}`);
+  if (now === undefined) return false;
+  if (tip !== undefined && now !== tip) return false;
+  if ((await listWorktrees(repo)).some((worktree) => worktree.branch === branch)) return false;
+  await git(repo, ["branch", "-D", "--", branch]);
   return true;
 }

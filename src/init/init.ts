@@ -26,8 +26,10 @@ export async function initProject(path: string | undefined, cwd: string = proces
   const paths = projectPaths(root);
   const created: string[] = [];
   const kept: string[] = [];
+  // Editors read these through the modeline on the first line of each file below.
+  const { SCHEMA_NAMES, jsonSchemaText } = await import("../config/json-schema.ts");
   try {
-    for (const dir of [paths.prj, paths.commands, paths.steps, paths.configs, paths.artifacts]) {
+    for (const dir of [paths.prj, paths.commands, paths.steps, paths.configs, paths.artifacts, paths.schemas]) {
       if (!existsSync(dir)) {
         mkdirSync(dir, { recursive: true });
         created.push(dir);
@@ -39,6 +41,7 @@ export async function initProject(path: string | undefined, cwd: string = proces
       [`${paths.commands}/start-dev.yaml`, startDev],
       [`${paths.commands}/feature-branch.yaml`, feature],
       [`${paths.commands}/review-pr.yaml`, review],
+      ...SCHEMA_NAMES.map((name): [string, string] => [`${paths.schemas}/${name}.schema.json`, jsonSchemaText(name)]),
     ];
     for (const [file, text] of files) {
       if (existsSync(file) || (file.endsWith(".yaml") && existsSync(file.replace(/\.yaml$/, ".yml")))) {

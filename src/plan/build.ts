@@ -3,9 +3,10 @@ import type { CommandConfig, EnvMap, Pane, Settings, Step, Window } from "../con
 import { parseDuration } from "../config/schema.ts";
 import { ConfigError, closest, UsageError } from "../errors.ts";
 import { buildSessionName, uniqueName } from "../naming.ts";
+import { branchNameProblem } from "../git/refs.ts";
 import { isBuiltinStep, BUILTIN_STEPS } from "../steps/builtins.ts";
 import { renderTemplate, TemplateError } from "../template/render.ts";
-import { shellQuote } from "../template/shell-quote.ts";
+import { quoteForShell, ShellQuoteError } from "../template/shell-quote.ts";
 import type { PaneSpec, RunPlan, SessionIdentity, StepSpec, WindowSpec } from "./types.ts";
 import { isSecretKey } from "./redact.ts";
 
@@ -50,6 +51,9 @@ export interface PlanInput {
   observed: Observations;
 }
 
+/** Where a worktree goes when the command does not say (SPEC §8); relative to the main checkout. */
+export const DEFAULT_WORKTREE_PATH = "{{worktrees.base_path}}/{{project}}-{{branch | slug}}";
+
 /** Variables computed by prj; an argument may not take one of these names. */
 const RESERVED_VARIABLES = [
   "project", "project_path", "worktree", "worktree_path", "timestamp", "date", "user",
@@ -77,15 +81,23 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     "worktrees.base_path": settings.worktrees.base_path,
     ...args,
   };
-  const render = (template: string, path: (string | number)[], quote?: (value: string) => string) =>
+  const render = (template: string, path: (string | number)[], quote?: (value: string, before: string) => string) =>
     renderAt(template, vars, at(path), quote);
 
   // Worktree: its branch decides `branch`, `worktree` and the default paths.
   let worktree: RunPlan["worktree"] = null;
   if (config.worktree) {
     const branch = render(config.worktree.branch, ["worktree", "branch"]);
+    const problem = branchNameProblem(branch);
+    if (problem) {
+      const where = at(["worktree", "branch"]);
+      throw new UsageError(
+        `invalid branch name ${JSON.stringify(branch)} (${where.file}:${where.line} worktree.branch): ${problem}`,
+        "git branch names may not contain spaces, '..', '~', '^', ':', '?', '*', '[', '\\' or '@{', nor start with '-' or '.'",
+      );
+    }
     vars.branch = branch;
-    const pathTemplate = config.worktree.path ?? "{{worktrees.base_path}}/{{project}}-{{branch | slug}}";
+    const pathTemplate = config.worktree.path ?? DEFAULT_WORKTREE_PATH;
     const planned = resolve(project.path, render(pathTemplate, ["worktree", "path"]));
     const path = observed.worktrees.find((each) => each.branch === branch)?.path ?? planned;
     worktree = {
@@ -94,7 +106,8 @@ export function buildRunPlan(input: PlanInput): RunPlan {
       baseBranch: config.worktree.base_branch
         ? render(config.worktree.base_branch, ["worktree", "base_branch"])
         : observed.currentBranch,
-      copyFiles: config.worktree.copy_files ?? settings.worktrees.copy_files,
+      // The project's list and the command's own both apply, project first.
+      copyFiles: [...new Set([...settings.worktrees.copy_files, ...(config.worktree.copy_files ?? [])])],
     };
     vars.worktree_path = path;
   } else {
@@ -175,6 +188,16 @@ export function buildRunPlan(input: PlanInput): RunPlan {
 
   const steps = (list: Step[] | undefined, path: (string | number)[]) =>
     (list ?? []).map((step, index) => planStep(step, [...path, index], observed.stepFiles, render, at));
+  const phases = {
+    pre: steps(config.pre_steps, ["pre_steps"]),
+    preCreate: steps(session?.pre_create_steps, ["session", "pre_create_steps"]),
+    postCreate: steps(session?.post_create_steps, ["session", "post_create_steps"]),
+    main: steps(config.steps, ["steps"]),
+    post: steps(config.post_steps, ["post_steps"]),
+    cleanupOnFailure: steps(config.cleanup_on_failure, ["cleanup_on_failure"]),
+    cleanup: steps(session?.cleanup_steps, ["session", "cleanup_steps"]),
+  };
+  checkBuiltinPlacement(config, at);
 
   return {
     command: config.name,
@@ -183,15 +206,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     project,
     worktree,
     session: sessionPlan,
-    steps: {
-      pre: steps(config.pre_steps, ["pre_steps"]),
-      preCreate: steps(session?.pre_create_steps, ["session", "pre_create_steps"]),
-      postCreate: steps(session?.post_create_steps, ["session", "post_create_steps"]),
-      main: steps(config.steps, ["steps"]),
-      post: steps(config.post_steps, ["post_steps"]),
-      cleanupOnFailure: steps(config.cleanup_on_failure, ["cleanup_on_failure"]),
-      cleanup: steps(session?.cleanup_steps, ["session", "cleanup_steps"]),
-    },
+    steps: phases,
     environment,
     secretKeys: [...secretKeys].sort(),
     timeoutSeconds: config.timeout === undefined ? undefined : parseDuration(config.timeout),
@@ -242,12 +257,13 @@ function renderAt(
   template: string,
   vars: Record<string, string | undefined>,
   where: { file: string; line: number; col: number; path: string },
-  quote?: (value: string) => string,
+  quote?: (value: string, before: string) => string,
 ): string {
   try {
     return renderTemplate(template, vars, quote ? { quote } : {});
   } catch (error) {
     if (error instanceof TemplateError) throw new ConfigError(where, error.reason, error.hint);
+    if (error instanceof ShellQuoteError) throw new ConfigError(where, error.message, "pass the value some other way, e.g. through PRJ_ARG_<NAME>");
     throw error;
   }
 }
@@ -270,7 +286,7 @@ function prjVariables(
   return out;
 }
 
-type Render = (template: string, path: (string | number)[], quote?: (value: string) => string) => string;
+type Render = (template: string, path: (string | number)[], quote?: (value: string, before: string) => string) => string;
 
 function planWindow(
   window: Window,
@@ -321,7 +337,8 @@ function planPane(
 function commandText(command: string | string[] | undefined, path: (string | number)[], render: Render): string | undefined {
   if (command === undefined) return undefined;
   const lines = typeof command === "string" ? [command] : command;
-  return lines.map((line, index) => render(line, typeof command === "string" ? path : [...path, index])).join("\n");
+  // Pane commands run in a shell like inline steps, so substituted values are quoted the same way.
+  return lines.map((line, index) => render(line, typeof command === "string" ? path : [...path, index], quoteForShell)).join("\n");
 }
 
 function renderEnvironment(
@@ -346,6 +363,8 @@ function planStep(
   at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
 ): StepSpec {
   if (typeof step === "string") {
+    // The schema allows dots in names; a name of only dots would be a directory, never a step.
+    if (/^\.+$/.test(step)) throw new ConfigError(at(path), `step name ${JSON.stringify(step)} is not allowed`, "step names are file names in .prj/steps");
     if (isBuiltinStep(step)) return { kind: "builtin", name: step };
     const file = stepFiles[step];
     if (file) return { kind: "script", name: step, path: file };
@@ -358,14 +377,68 @@ function planStep(
     );
   }
   const index = path[path.length - 1];
+  if (step.name !== undefined && /^\.+$/.test(step.name)) {
+    throw new ConfigError(at([...path, "name"]), `step name ${JSON.stringify(step.name)} is not allowed`);
+  }
   return {
     kind: "inline",
     name: step.name ?? `run-${index}`,
-    // Every substituted value is shell-quoted, so `$(…)` in an argument stays data.
-    run: render(step.run, [...path, "run"], shellQuote),
+    // Every substituted value is quoted for where it stands (bare, '…', "…"), so `$(…)` in an argument stays data.
+    run: render(step.run, [...path, "run"], quoteForShell),
     timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
     workingDirectory: step.working_directory ? render(step.working_directory, [...path, "working_directory"]) : undefined,
   };
+}
+
+/** Where each phase stands in a run (SPEC §7); the worktree and session have their default places between them. */
+const PHASE_ORDER: [string[], number][] = [
+  [["pre_steps"], 0],
+  [["session", "pre_create_steps"], 2],
+  [["session", "post_create_steps"], 4],
+  [["steps"], 5],
+  [["post_steps"], 6],
+];
+
+/**
+ * `create-worktree` and `start-session` may be listed once each, in the run's
+ * phases, and only when the command has that block; the worktree must come
+ * before the session, which is created inside it.
+ */
+function checkBuiltinPlacement(
+  config: CommandConfig,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
+): void {
+  const placed = new Map<string, { order: number; index: number; path: (string | number)[] }>();
+  const lists = (path: string[]): Step[] => {
+    let node: unknown = config;
+    for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
+    return (node as Step[] | undefined) ?? [];
+  };
+  for (const [path, order] of PHASE_ORDER) {
+    lists(path).forEach((step, index) => {
+      if (typeof step !== "string" || !isBuiltinStep(step)) return;
+      const where = at([...path, index]);
+      if (placed.has(step)) throw new ConfigError(where, `built-in step ${step} is listed twice`);
+      if (step === "create-worktree" && !config.worktree) throw new ConfigError(where, "create-worktree needs a `worktree:` block");
+      if (step === "start-session" && !config.session) throw new ConfigError(where, "start-session needs a `session:` block");
+      placed.set(step, { order, index, path: [...path, index] });
+    });
+  }
+  for (const path of [["cleanup_on_failure"], ["session", "cleanup_steps"]]) {
+    lists(path).forEach((step, index) => {
+      if (typeof step === "string" && isBuiltinStep(step)) {
+        throw new ConfigError(at([...path, index]), `built-in step ${step} cannot run in ${path.join(".")}`);
+      }
+    });
+  }
+  if (config.worktree && config.session) {
+    const worktree = placed.get("create-worktree") ?? { order: 1, index: 0, path: [] };
+    const session = placed.get("start-session") ?? { order: 3, index: 0, path: [] };
+    if (worktree.order > session.order || (worktree.order === session.order && worktree.index > session.index)) {
+      const moved = placed.get("create-worktree") ?? session;
+      throw new ConfigError(at(moved.path), "create-worktree must run before start-session: the session is created in the worktree");
+    }
+  }
 }
 
 /** Absolute path for a configured path relative to the project root. */

@@ -1,6 +1,7 @@
+import { explicitBuiltins } from "../steps/builtins.ts";
 import { tmuxCommandLine } from "../tmux/quote.ts";
 import { sessionCreationCommands } from "../tmux/script.ts";
-import { redactEnvironment, redactText } from "./redact.ts";
+import { isSecretKey, REDACTED, redactEnvironment, redactText } from "./redact.ts";
 import type { RunPlan, StepSpec, WindowSpec } from "./types.ts";
 
 /** The secret values of a plan, for scrubbing free text such as tmux scripts and step commands. */
@@ -14,7 +15,20 @@ export function secretValues(plan: RunPlan): string[] {
     collect(window.environment);
     for (const pane of window.panes) collect(pane.environment);
   }
+  // An argument is secret when its name is, or when it was templated into a secret value.
+  const fromEnvironment = [...values];
+  for (const [key, value] of Object.entries(plan.arguments)) {
+    const feedsSecret = value.length >= 3 && fromEnvironment.some((secret) => secret.includes(value));
+    if (plan.secretKeys.includes(key) || isSecretKey(key) || feedsSecret) values.add(value);
+  }
   return [...values];
+}
+
+/** The command-line arguments with every secret value (see {@link secretValues}) shown as `***`. */
+export function redactArguments(plan: RunPlan, secrets: string[] = secretValues(plan)): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(plan.arguments)) out[key] = secrets.includes(value) ? REDACTED : value;
+  return out;
 }
 
 /** The dry-run document (SPEC §6), with every secret redacted. */
@@ -45,7 +59,7 @@ export function planToJson(plan: RunPlan) {
   return {
     command: plan.command,
     file: plan.commandFile,
-    arguments: plan.arguments,
+    arguments: redactArguments(plan, secrets),
     project: plan.project,
     worktree: plan.worktree
       ? { path: plan.worktree.path, branch: plan.worktree.branch, base_branch: plan.worktree.baseBranch, copy_files: plan.worktree.copyFiles }
@@ -100,7 +114,7 @@ export function planToText(plan: RunPlan): string {
   const lines: string[] = [];
   lines.push(`Plan for \`prj run ${plan.command}\` (dry run: nothing was changed)`);
   lines.push(`  command file: ${plan.commandFile}`);
-  const args = Object.entries(plan.arguments);
+  const args = Object.entries(doc.arguments);
   if (args.length) lines.push(`  arguments:    ${args.map(([key, value]) => `${key}=${value}`).join(" ")}`);
   lines.push("");
   lines.push("Worktree:");
@@ -127,11 +141,12 @@ export function planToText(plan: RunPlan): string {
   } else lines.push("  (none)");
   lines.push("");
   lines.push("Steps, in order:");
+  const explicit = explicitBuiltins(plan.steps);
   const phases: [string, { name: string; run?: string }[]][] = [
     ["pre_steps", doc.steps.pre],
-    ["worktree", doc.worktree ? [{ name: "create-worktree" }] : []],
+    ["worktree", doc.worktree && !explicit.has("create-worktree") ? [{ name: "create-worktree" }] : []],
     ["session.pre_create_steps", doc.steps.pre_create],
-    ["session", doc.session ? [{ name: "start-session" }] : []],
+    ["session", doc.session && !explicit.has("start-session") ? [{ name: "start-session" }] : []],
     ["session.post_create_steps", doc.steps.post_create],
     ["steps", doc.steps.main],
     ["post_steps", doc.steps.post],

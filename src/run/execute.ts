@@ -1,15 +1,25 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { ensureWorktree, rollbackWorktree, type WorktreeOutcome } from "../git/worktree.ts";
-import { secretValues } from "../plan/format.ts";
-import { redactEnvironment, redactText } from "../plan/redact.ts";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { atDeadline, earliest } from "../exec/deadline.ts";
+import {
+  deleteBranchIfUnchanged,
+  ensureWorktree,
+  resolveCommit,
+  rollbackWorktree,
+  type WorktreeOutcome,
+} from "../git/worktree.ts";
+import { redactArguments, secretValues } from "../plan/format.ts";
+import { redactText } from "../plan/redact.ts";
 import type { RunPlan, StepSpec } from "../plan/types.ts";
-import type { Project } from "../project.ts";
+import { currentBranch, type Project } from "../project.ts";
 import { SessionLifecycleManager, type SessionOutcome } from "../sessions/lifecycle.ts";
 import type { StateStore } from "../state/db.ts";
+import { explicitBuiltins } from "../steps/builtins.ts";
 import { runStepProcess, StepFailure } from "../steps/runner.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
+import { sessionLog } from "../ui/session-log.ts";
+import { recordWorktree as recordWorktreePort } from "../worktrees/ports.ts";
 import type { PreparedRun } from "./prepare.ts";
 
 export interface RunReport {
@@ -20,6 +30,9 @@ export interface RunReport {
   error?: string;
 }
 
+/** How long a `cleanup_on_failure` step may take when it sets no timeout of its own. */
+const CLEANUP_STEP_TIMEOUT_SECONDS = 60;
+
 interface RunState {
   plan: RunPlan;
   eventId: number;
@@ -27,14 +40,23 @@ interface RunState {
   session?: SessionOutcome;
   stepNumber: number;
   deadline?: number;
+  /** Aborted with reason "cancelled" (a signal) or "timeout" (the run's `timeout`). */
   abort: AbortController;
   redact(text: string): string;
 }
 
+interface RunContext {
+  state: RunState;
+  project: Project;
+  prepared: PreparedRun;
+  lifecycle: SessionLifecycleManager;
+  store: StateStore;
+}
+
 /**
  * Runs a plan in the order of SPEC §7. On failure, timeout or Ctrl-C it stops
- * the current step, runs `cleanup_on_failure`, and rolls back exactly what this
- * run created: the session it made, and the worktree it made if still clean.
+ * the current step (its whole process group), runs `cleanup_on_failure`, and
+ * rolls back exactly what this run created (see {@link rollBack}).
  */
 export async function executeRun(
   project: Project,
@@ -52,7 +74,7 @@ export async function executeRun(
     projectPath: project.root,
     worktree: plan.worktree?.branch,
     sessionName: plan.session?.name,
-    metadata: { arguments: redactEnvironment(plan.arguments, plan.secretKeys) },
+    metadata: { arguments: redactArguments(plan, secrets) },
   });
   const state: RunState = {
     plan,
@@ -62,76 +84,78 @@ export async function executeRun(
     abort: new AbortController(),
     redact,
   };
-  const onSignal = () => state.abort.abort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const runTimer =
-    state.deadline === undefined ? undefined : setTimeout(() => state.abort.abort("timeout"), state.deadline - Date.now());
-  const lifecycle = new SessionLifecycleManager(tmux, store, project.root);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!state.abort.signal.aborted) log.warn(`${signal}: stopping the run and rolling back`);
+    state.abort.abort("cancelled");
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+  const cancelRunTimer = state.deadline === undefined ? undefined : atDeadline(state.deadline, () => state.abort.abort("timeout"));
+  const run: RunContext = { state, project, prepared, lifecycle: new SessionLifecycleManager(tmux, store, project.root), store };
   try {
-    const explicit = new Set(
-      [...plan.steps.pre, ...plan.steps.preCreate, ...plan.steps.postCreate, ...plan.steps.main, ...plan.steps.post]
-        .filter((step) => step.kind === "builtin")
-        .map((step) => step.name),
-    );
-    const run: RunContext = { state, project, prepared, lifecycle, store };
-    await runSteps(plan.steps.pre, run);
-    if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(state, project, store);
-    await runSteps(plan.steps.preCreate, run);
-    if (plan.session && !explicit.has("start-session")) await startSession(state, project, prepared, lifecycle);
-    await runSteps(plan.steps.postCreate, run);
-    await runSteps(plan.steps.main, run);
-    await runSteps(plan.steps.post, run);
+    const explicit = explicitBuiltins(plan.steps);
+    // Steps come from state.plan: creating the worktree and the session settle its port and name.
+    await runSteps("pre", run);
+    if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(run);
+    else if (!plan.worktree) recordWorktree(run, project.root, currentBranch(project.root));
+    await runSteps("preCreate", run);
+    if (plan.session && !explicit.has("start-session")) await startSession(run);
+    await runSteps("postCreate", run);
+    await runSteps("main", run);
+    await runSteps("post", run);
     checkAborted(state);
   } catch (error) {
-    const cancelled = state.abort.signal.aborted && state.abort.signal.reason !== "timeout";
-    const message = redact(error instanceof Error ? error.message : String(error));
-    log.error(`run of ${plan.command} ${cancelled ? "cancelled" : "failed"}: ${message}`);
-    await recoverFromFailure(state, project, store, lifecycle);
-    store.finishEvent(eventId, { status: cancelled ? "cancelled" : "failed", exitCode: 1, error: message });
-    return { ...reportOf(state), status: cancelled ? "cancelled" : "failed", error: message, session: null, worktree: null };
+    const cancelled = state.abort.signal.aborted && state.abort.signal.reason === "cancelled";
+    const status = cancelled ? "cancelled" : "failed";
+    let message = redact(error instanceof Error ? error.message : String(error));
+    if (state.abort.signal.aborted && state.abort.signal.reason === "timeout" && !/timed out/.test(message)) {
+      message = `the run timed out after ${plan.timeoutSeconds}s: ${message}`;
+    }
+    log.error(`run of ${plan.command} ${status}: ${message}`);
+    sessionLog("error", { event: eventId, command: plan.command, session: state.session?.name, project: project.root, status, error: message });
+    await rollBack(run);
+    store.finishEvent(eventId, { status, exitCode: 1, error: message });
+    const logs = join(project.paths.artifacts, String(eventId));
+    if (existsSync(logs)) log.info(`step logs: ${logs}`);
+    return { event_id: eventId, status, error: message, session: null, worktree: null };
   } finally {
-    if (runTimer) clearTimeout(runTimer);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    cancelRunTimer?.();
+    for (const signal of signals) process.off(signal, onSignal);
   }
   store.finishEvent(eventId, { status: "succeeded", exitCode: 0 });
-  const attach = options.attach ?? plan.session?.autoAttach ?? false;
+  const attach = options.attach ?? state.plan.session?.autoAttach ?? false;
   if (attach && state.session) {
-    await tmux.attachSession(state.session.name, { insideTmux: Boolean(process.env.TMUX) && sameServer(tmux) });
+    await tmux.attachSession(state.session.name, { insideTmux: tmux.isCurrentServer() });
   }
-  return reportOf(state);
-}
-
-function reportOf(state: RunState): RunReport {
   return {
-    event_id: state.eventId,
+    event_id: eventId,
     status: "succeeded",
     session: state.session ? { name: state.session.name, created: state.session.created } : null,
     worktree: state.worktree ? { path: state.worktree.path, created: state.worktree.created } : null,
   };
 }
 
-/** `switch-client` only works when the user's client is on the server prj drives. */
-function sameServer(tmux: TmuxManager): boolean {
-  return tmux.socket === undefined;
-}
-
 function checkAborted(state: RunState): void {
   if (!state.abort.signal.aborted) return;
-  throw new StepFailure(state.abort.signal.reason === "timeout" ? "the run timed out" : "the run was cancelled", state.abort.signal.reason === "timeout" ? "timeout" : "cancelled");
+  const timeout = state.abort.signal.reason === "timeout";
+  throw new StepFailure(timeout ? "the run timed out" : "the run was cancelled", timeout ? "timeout" : "cancelled");
 }
 
-async function createWorktree(state: RunState, project: Project, store: StateStore): Promise<void> {
+function recordWorktree(run: RunContext, path: string, branch: string): void {
+  const { project } = run;
+  const portBase = project.settings.worktrees.port_base;
+  recordWorktreePort(run.store, { root: project.root, mainBranch: currentBranch(project.root), portBase }, { path, branch });
+}
+
+async function createWorktree(run: RunContext): Promise<void> {
+  const { state, project, store } = run;
   checkAborted(state);
   const spec = state.plan.worktree!;
-  state.worktree = await ensureWorktree(project.root, spec);
-  store.upsertWorktree({
-    projectPath: project.root,
-    path: state.worktree.path,
-    branch: spec.branch,
-    portBase: project.settings.worktrees.port_base,
-  });
+  // Until a step has run, what prepare learnt from git still holds.
+  state.worktree = await ensureWorktree(project.root, spec, state.stepNumber === 0 ? run.prepared.worktree : undefined);
+  recordWorktree(run, state.worktree.path, spec.branch);
+  // The port is final now that it is recorded; later phases see the recorded value.
+  state.plan = run.prepared.replan([]);
   if (state.worktree.created) {
     store.recordEvent({
       kind: "worktree.created",
@@ -139,24 +163,21 @@ async function createWorktree(state: RunState, project: Project, store: StateSto
       command: state.plan.command,
       worktree: spec.branch,
       projectPath: project.root,
-      metadata: { path: state.worktree.path, run_event_id: state.eventId },
+      metadata: { path: state.worktree.path, run_event_id: state.eventId, created_branch: state.worktree.createdBranch },
     });
   }
   log.info(`${state.worktree.created ? "created" : "reusing"} worktree ${state.worktree.path}`);
 }
 
-async function startSession(
-  state: RunState,
-  project: Project,
-  prepared: PreparedRun,
-  lifecycle: SessionLifecycleManager,
-): Promise<void> {
+async function startSession(run: RunContext): Promise<void> {
+  const { state, project, prepared, lifecycle } = run;
   checkAborted(state);
   const timeoutSeconds = project.settings.tmux.session_timeout_seconds;
   let finalPlan = state.plan;
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
-    worktreePath: state.worktree?.path ?? state.plan.worktree?.path,
+    // Sessions without a worktree block live in the main checkout.
+    worktreePath: state.worktree?.path ?? state.plan.worktree?.path ?? project.root,
     redact: state.redact,
     beforeCreate: project.settings.sessions.auto_cleanup
       ? (live) => removeStaleSessions(live, project, lifecycle, timeoutSeconds)
@@ -169,6 +190,12 @@ async function startSession(
   // Later steps see the name the session really got.
   state.plan = finalPlan;
   log.info(`${state.session.created ? "created" : "reusing"} session ${state.session.name}`);
+  if (!state.session.created && state.session.createdBy && state.session.createdBy !== state.plan.command) {
+    log.warn(
+      `session ${state.session.name} was created by \`prj run ${state.session.createdBy}\` for the same project, worktree and task; ` +
+        `give ${state.plan.command} its own session.task (or name_template) to get a separate session`,
+    );
+  }
 }
 
 /** `sessions.auto_cleanup`: this project's idle, unattached sessions go before a new one is made. */
@@ -193,49 +220,47 @@ async function removeStaleSessions(
   return keep;
 }
 
-interface RunContext {
-  state: RunState;
-  project: Project;
-  prepared: PreparedRun;
-  lifecycle: SessionLifecycleManager;
-  store: StateStore;
-}
-
-async function runSteps(steps: StepSpec[], run: RunContext): Promise<void> {
-  const { state, project } = run;
-  for (const step of steps) {
-    checkAborted(state);
+async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "post", run: RunContext): Promise<void> {
+  // By index into the current plan: a built-in step in this phase may replan, and later steps see that.
+  for (let index = 0; index < run.state.plan.steps[phase].length; index++) {
+    const step = run.state.plan.steps[phase][index]!;
+    checkAborted(run.state);
     if (step.kind === "builtin") {
-      if (step.name === "create-worktree" && state.plan.worktree) await createWorktree(state, project, run.store);
-      else if (step.name === "start-session" && state.plan.session) await startSession(state, project, run.prepared, run.lifecycle);
+      if (step.name === "create-worktree") await createWorktree(run);
+      else if (step.name === "start-session") await startSession(run);
       continue;
     }
-    await runOneStep(step, state, project);
+    await runOneStep(step, run.state, run.project);
   }
 }
 
+/**
+ * Runs one step. Steps run in the worktree once the run has it (created or
+ * reused), and in the main checkout before that; `working_directory` is
+ * relative to that place.
+ */
 async function runOneStep(step: StepSpec, state: RunState, project: Project): Promise<void> {
   state.stepNumber += 1;
   const dir = join(project.paths.artifacts, String(state.eventId));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logFile = join(dir, `${String(state.stepNumber).padStart(2, "0")}-${step.name}.log`);
-  const cwd = step.kind !== "builtin" && step.workingDirectory
-    ? join(state.worktree?.path ?? project.root, step.workingDirectory)
-    : (state.worktree?.path ?? state.plan.worktree?.path ?? project.root);
+  const base = state.worktree?.path ?? project.root;
+  const cwd = step.kind !== "builtin" && step.workingDirectory ? resolve(base, step.workingDirectory) : base;
   const stepDeadline = step.timeoutSeconds === undefined ? undefined : Date.now() + step.timeoutSeconds * 1000;
-  const deadline = [state.deadline, stepDeadline].filter((value): value is number => value !== undefined).sort()[0];
   log.info(`step ${step.name}`);
   await runStepProcess(step, {
     cwd,
     env: stepEnvironment(state),
     logFile,
-    deadline,
+    deadline: earliest(state.deadline, stepDeadline),
+    timeoutSeconds: step.timeoutSeconds,
     signal: state.abort.signal,
     redact: state.redact,
   });
 }
 
-function stepEnvironment(state: RunState): Record<string, string> {
+/** The run's environment, PRJ_* (SPEC §6), PRJ_COMMAND, PRJ_EVENT_ID and PRJ_ARG_<NAME>. */
+export function stepEnvironment(state: Pick<RunState, "plan" | "eventId" | "session">): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   Object.assign(env, state.plan.environment);
@@ -246,39 +271,83 @@ function stepEnvironment(state: RunState): Record<string, string> {
   return env;
 }
 
-async function recoverFromFailure(
-  state: RunState,
-  project: Project,
-  store: StateStore,
-  lifecycle: SessionLifecycleManager,
-): Promise<void> {
-  // cleanup_on_failure runs even after Ctrl-C, so it gets a fresh signal.
-  const cleanupState: RunState = { ...state, abort: new AbortController(), deadline: Date.now() + 60_000 };
+/**
+ * Undoes what this run created, and nothing else:
+ *
+ * - `cleanup_on_failure` runs first (each step bounded by its timeout, or a minute);
+ * - the session, if this run created it (a reused one is left alone);
+ * - the worktree, if this run created it and nobody has changed it since
+ *   (files the run copied in do not count);
+ * - the branch, if it did not exist when the run started, is checked out
+ *   nowhere else, and still points where the run left it.
+ *
+ * Every step is attempted even when an earlier one fails, and each outcome is
+ * logged and recorded as a `cleanup` event.
+ */
+async function rollBack(run: RunContext): Promise<void> {
+  const { state, project, store, lifecycle } = run;
+  const done: Record<string, unknown> = { run_event_id: state.eventId };
+  // A second Ctrl-C must not cut the clean-up short, so it gets its own signal.
+  const cleanupState: RunState = { ...state, abort: new AbortController(), deadline: undefined };
   for (const step of state.plan.steps.cleanupOnFailure) {
-    if (step.kind === "builtin") continue;
+    const bounded = { ...step, timeoutSeconds: step.timeoutSeconds ?? CLEANUP_STEP_TIMEOUT_SECONDS };
     try {
-      await runOneStep(step, cleanupState, project);
+      await runOneStep(bounded, cleanupState, project);
     } catch (error) {
-      log.warn(`cleanup step ${step.name} failed: ${state.redact(String(error))}`);
+      log.warn(`cleanup step ${step.name} failed: ${state.redact(error instanceof Error ? error.message : String(error))}`);
     }
   }
+  state.stepNumber = cleanupState.stepNumber;
   if (state.session?.created) {
     try {
       await lifecycle.killSession(state.session.name, "rollback");
+      done.session_killed = state.session.name;
       log.info(`rolled back: killed session ${state.session.name}`);
     } catch (error) {
-      log.warn(`could not kill session ${state.session.name}: ${String(error)}`);
+      log.warn(`could not kill session ${state.session.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  const spec = state.plan.worktree;
+  const branchIsOurs = spec !== null && run.prepared.worktree?.branchExisted === false;
+  let worktreeGone = true;
   if (state.worktree?.created) {
     try {
-      const removed = await rollbackWorktree(project.root, state.worktree, state.plan.worktree?.copyFiles ?? []);
-      if (removed) {
+      worktreeGone = await rollbackWorktree(project.root, state.worktree, spec?.copyFiles ?? []);
+      if (worktreeGone) {
         store.markWorktreeRemoved(state.worktree.path);
+        store.recordEvent({
+          kind: "worktree.removed",
+          status: "succeeded",
+          command: state.plan.command,
+          worktree: state.worktree.branch,
+          projectPath: project.root,
+          metadata: { path: state.worktree.path, run_event_id: state.eventId, reason: "rollback" },
+        });
+        done.worktree_removed = state.worktree.path;
         log.info(`rolled back: removed worktree ${state.worktree.path}`);
       } else log.warn(`kept worktree ${state.worktree.path}: it has changes`);
     } catch (error) {
-      log.warn(`could not remove worktree ${state.worktree.path}: ${String(error)}`);
+      worktreeGone = false;
+      log.warn(`could not remove worktree ${state.worktree.path}: ${error instanceof Error ? error.message : String(error)}`);
     }
+  } else if (state.worktree) {
+    worktreeGone = false; // reused: never ours to remove
+  }
+  if (spec && branchIsOurs && worktreeGone) {
+    try {
+      // Made by `worktree add -b`, or by one of this run's steps (review-pr's fetch) before the worktree.
+      const tip = state.worktree?.tip;
+      if (await deleteBranchIfUnchanged(project.root, spec.branch, tip)) {
+        done.branch_deleted = spec.branch;
+        log.info(`rolled back: deleted branch ${spec.branch}`);
+      } else if ((await resolveCommit(project.root, `refs/heads/${spec.branch}`)) !== undefined) {
+        log.warn(`kept branch ${spec.branch}: it has moved or is checked out elsewhere`);
+      }
+    } catch (error) {
+      log.warn(`could not delete branch ${spec.branch}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (Object.keys(done).length > 1) {
+    store.recordEvent({ kind: "cleanup", status: "succeeded", command: state.plan.command, projectPath: project.root, metadata: done });
   }
 }

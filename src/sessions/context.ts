@@ -30,3 +30,28 @@ export async function withSessionContext<T>(body: (context: SessionContext) => P
     context.store.close();
   }
 }
+
+/**
+ * Opens the project and its database for a report (history, stats, analyze).
+ * Sessions that ended behind prj's back are recorded first, with the end time
+ * tmux wrote down, so the figures are current. Reports do not need tmux: when
+ * it is missing or fails, they show what the database holds.
+ */
+export async function withReportContext<T>(body: (context: { project: Project; store: StateStore }) => T | Promise<T>): Promise<T> {
+  const project = await openProject();
+  const { openStateDatabase } = await import("../state/db.ts");
+  const store = openStateDatabase(project.paths.database, { create: true });
+  try {
+    try {
+      const tmux = new TmuxManager({ socket: project.socket });
+      await tmux.ensureSupported();
+      await new SessionLifecycleManager(tmux, store, project.root).reconcile();
+    } catch (error) {
+      const { log } = await import("../ui/log.ts");
+      log.debug(`sessions not reconciled before the report (showing the database as it is): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return await body({ project, store });
+  } finally {
+    store.close();
+  }
+}

@@ -3,6 +3,7 @@ import type { StepSpec } from "../plan/types.ts";
 import { findStepFiles } from "../project.ts";
 import { runStepProcess } from "../steps/runner.ts";
 import { log } from "../ui/log.ts";
+import { sessionLog } from "../ui/session-log.ts";
 import type { SessionContext } from "./context.ts";
 
 export interface KillResult {
@@ -25,6 +26,13 @@ export async function killManagedSession(
   const { project, tmux, store, lifecycle } = context;
   const live = (await tmux.listSessions()).find((session) => session.name === name);
   if (!live) throw new PrjError(`no session named ${name}`, { hint: "`prj list-sessions --all` shows the live sessions" });
+  // prj only kills what it manages for this project; anything else is the user's to kill with tmux.
+  if (live.project !== project.root) {
+    throw new PrjError(
+      live.project ? `session ${name} belongs to another prj project (${live.project})` : `session ${name} is not managed by prj`,
+      { hint: live.project ? `run prj kill-session from ${live.project}` : `kill it with tmux itself: tmux kill-session -t '=${name}'` },
+    );
+  }
   const row = store.findLiveSession(name, tmux.socket);
   const commandName = row?.command ?? (live.command || undefined);
   const cleanup = commandName ? await cleanupStepsOf(context, commandName) : [];
@@ -37,7 +45,14 @@ export async function killManagedSession(
     PRJ_SESSION_NAME: name,
     PRJ_COMMAND: commandName ?? "",
   };
-  const eventId = store.startEvent({ kind: "session.killed", command: commandName, sessionName: name, worktree: live.worktree, projectPath: project.root });
+  const eventId = store.startEvent({
+    kind: reason === "cleanup" ? "cleanup" : "session.killed",
+    command: commandName,
+    sessionName: name,
+    worktree: live.worktree,
+    projectPath: project.root,
+    metadata: { reason, tmux_id: live.id, task: live.task },
+  });
   const ran: string[] = [];
   for (const [index, step] of cleanup.entries()) {
     try {
@@ -55,11 +70,20 @@ export async function killManagedSession(
       ran.push(step.name);
     } catch (error) {
       // A failing cleanup must not keep a session alive that the user asked to kill.
-      log.warn(`cleanup step ${step.name} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      const message = `cleanup step ${step.name} of ${name} failed: ${error instanceof Error ? error.message : String(error)}`;
+      log.warn(message);
+      sessionLog("error", { session: name, project: project.root, event: eventId, error: message });
     }
   }
-  await switchAwayIfInside(context, name);
-  await lifecycle.killSession(name, reason);
+  try {
+    await switchAwayIfInside(context, name);
+    await lifecycle.killSession(name, reason, { eventRecorded: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    store.finishEvent(eventId, { status: "failed", exitCode: 1, error: message });
+    sessionLog("error", { session: name, project: project.root, event: eventId, error: message });
+    throw error;
+  }
   const endedAt = new Date();
   const createdAt = row ? new Date(row.createdAt) : live.createdAt;
   store.finishEvent(eventId, { status: "succeeded", exitCode: 0, endedAt: endedAt.toISOString() });
@@ -99,7 +123,7 @@ async function cleanupStepsOf(context: SessionContext, commandName: string): Pro
 
 /** Killing the session the user is sitting in would drop their client; move it first. */
 async function switchAwayIfInside(context: SessionContext, name: string): Promise<void> {
-  if (!process.env.TMUX || context.tmux.socket !== undefined) return;
+  if (!context.tmux.isCurrentServer()) return;
   const current = await context.tmux.run(["display-message", "-p", "#{session_name}"]);
   if (current.exitCode !== 0 || current.stdout.trim() !== name) return;
   const others = (await context.tmux.listSessions()).filter((session) => session.name !== name);

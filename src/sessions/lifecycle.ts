@@ -1,14 +1,19 @@
+import { statSync } from "node:fs";
 import { PrjError } from "../errors.ts";
 import type { SessionSpec } from "../plan/types.ts";
-import type { StateStore } from "../state/db.ts";
+import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
+import { sessionLog } from "../ui/session-log.ts";
+import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
 
 export interface SessionOutcome {
   name: string;
   created: boolean;
   tmuxId: string;
   sessionRowId: number;
+  /** For a reused session: the command that created it (its `@prj_command` tag). */
+  createdBy?: string;
 }
 
 export interface CreateSessionRequest {
@@ -45,15 +50,19 @@ export class SessionLifecycleManager {
         const row = this.store.findLiveSession(spec.name, this.socketKey());
         const sessionRowId = row?.id ?? this.recordSession(spec, existing.id, request, existing.createdAt);
         log.debug(`reusing session ${spec.name} (${existing.id})`);
-        return { name: spec.name, created: false, tmuxId: existing.id, sessionRowId };
+        this.recordLifecycle("session.reused", spec, { tmux_id: existing.id, run_event_id: request.eventId });
+        return { name: spec.name, created: false, tmuxId: existing.id, sessionRowId, createdBy: existing.command || undefined };
       }
+      // tmux silently falls back to $HOME for a missing -c directory; say so instead.
+      assertDirectoriesExist(spec);
       const tmuxId = await this.tmux.createSession(spec, request.redact);
       let sessionRowId: number;
       try {
         const stale = this.store.findLiveSession(spec.name, this.socketKey());
         // A row for a session that is no longer in tmux was killed behind our back.
-        if (stale) this.store.endSession(stale.id, { reason: "gone" });
+        if (stale) this.recordGone(stale, readEndRecords(), new Date());
         sessionRowId = this.recordSession(spec, tmuxId, request);
+        this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
       } catch (error) {
         await this.tmux.killSession(spec.name).catch((killError: unknown) => {
           log.warn(`could not remove session ${spec.name} after a failed record: ${String(killError)}`);
@@ -84,14 +93,89 @@ export class SessionLifecycleManager {
     return this.tmux.socket;
   }
 
-  /** Kills a session and records its end; cleanup steps are the caller's, run before this. */
-  async killSession(name: string, reason: "killed" | "cleanup" | "rollback"): Promise<void> {
+  /** A finished `session.created` / `session.reused` event and its sessions.log line. */
+  private recordLifecycle(kind: "session.created" | "session.reused", spec: SessionSpec, metadata: Record<string, unknown>): void {
+    this.store.recordEvent({
+      kind,
+      status: "succeeded",
+      exitCode: 0,
+      endedAt: new Date().toISOString(),
+      command: spec.identity.command,
+      sessionName: spec.name,
+      worktree: spec.identity.worktree,
+      projectPath: this.projectPath,
+      metadata: { task: spec.identity.task, socket: this.tmux.socket ?? null, ...metadata },
+    });
+    sessionLog(kind === "session.created" ? "created" : "reused", {
+      session: spec.name,
+      project: this.projectPath,
+      worktree: spec.identity.worktree,
+      task: spec.identity.task,
+      command: spec.identity.command,
+      tmux_id: String(metadata.tmux_id ?? ""),
+      socket: this.tmux.socket,
+    });
+  }
+
+  /**
+   * Records that a session found missing from tmux has ended, at the time tmux
+   * wrote down (its session-closed hook or server exit) when there is one, and
+   * otherwise now. Returns false when the row had already been ended.
+   */
+  private recordGone(row: SessionRow, records: readonly EndRecord[], now: Date): boolean {
+    const found = findEndTime(records, { socketPath: this.tmux.socketPath(), tmuxId: row.tmuxId, createdAt: row.createdAt });
+    // tmux writes whole seconds, so a session that lived under a second may read as ending before it began.
+    const endedAt = found ? new Date(Math.max(found.at.getTime(), Date.parse(row.createdAt))) : now;
+    const source: EndTimeSource = found?.source ?? "reconcile";
+    return this.recordEnd(row, "gone", endedAt, source);
+  }
+
+  /** Ends a session row with a `session.ended`/`session.killed`/`cleanup` event and a sessions.log line. */
+  private recordEnd(row: SessionRow, reason: SessionEndReason, endedAt: Date, source: EndTimeSource | "prj", recordEvent = true): boolean {
+    if (row.endedAt !== null) return false;
+    this.store.endSession(row.id, { reason, endedAt: endedAt.toISOString() });
+    const durationSeconds = Math.max(0, Math.round((endedAt.getTime() - Date.parse(row.createdAt)) / 1000));
+    if (recordEvent) {
+      this.store.recordEvent({
+        kind: reason === "gone" ? "session.ended" : reason === "cleanup" ? "cleanup" : "session.killed",
+        status: "succeeded",
+        exitCode: 0,
+        startedAt: endedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        command: row.command,
+        sessionName: row.name,
+        worktree: row.worktree,
+        projectPath: this.projectPath,
+        metadata: { reason, created_at: row.createdAt, duration_seconds: durationSeconds, end_time_source: source, tmux_id: row.tmuxId },
+      });
+    }
+    sessionLog(reason === "gone" ? "ended" : reason, {
+      session: row.name,
+      project: this.projectPath,
+      worktree: row.worktree,
+      task: row.task,
+      reason,
+      duration_seconds: durationSeconds,
+      ended_at: reason === "gone" ? endedAt.toISOString() : undefined,
+      source: reason === "gone" ? source : undefined,
+      socket: row.socket,
+    });
+    return true;
+  }
+
+  /**
+   * Kills a session and records its end; cleanup steps are the caller's, run
+   * before this. `eventRecorded`: the caller records the event itself
+   * (`prj kill-session` and `cleanup-sessions` do, with their cleanup steps).
+   */
+  async killSession(name: string, reason: "killed" | "cleanup" | "rollback", options: { eventRecorded?: boolean } = {}): Promise<void> {
     if (!(await this.tmux.sessionExists(name))) {
       throw new PrjError(`no session named ${name}`, { hint: "`prj list-sessions` shows the live sessions" });
     }
     await this.tmux.killSession(name);
     const row = this.store.findLiveSession(name, this.socketKey());
-    if (row) this.store.endSession(row.id, { reason });
+    if (row) this.recordEnd(row, reason, new Date(), "prj", !options.eventRecorded);
+    else sessionLog(reason === "killed" ? "killed" : reason, { session: name, project: this.projectPath, reason, socket: this.tmux.socket });
   }
 
   /**
@@ -99,18 +183,17 @@ export class SessionLifecycleManager {
    * sessions that are gone are ended, live sessions tagged with this project
    * but missing from the database are adopted.
    */
-  async reconcile(): Promise<{ ended: string[]; adopted: string[] }> {
+  async reconcile(options: { now?: Date } = {}): Promise<{ ended: string[]; adopted: string[] }> {
     const live = await this.tmux.listSessions();
     const liveNames = new Set(live.map((session) => session.name));
     const ended: string[] = [];
     const adopted: string[] = [];
+    const isGone = (row: SessionRow) => (row.socket ?? undefined) === this.socketKey() && !liveNames.has(row.name);
+    // The ends file is only read when there is something to end.
+    const records = this.store.liveSessions(this.projectPath).some(isGone) ? readEndRecords() : [];
     this.store.immediate(() => {
       for (const row of this.store.liveSessions(this.projectPath)) {
-        if ((row.socket ?? undefined) !== this.socketKey()) continue;
-        if (!liveNames.has(row.name)) {
-          this.store.endSession(row.id, { reason: "gone" });
-          ended.push(row.name);
-        }
+        if (isGone(row) && this.recordGone(row, records, options.now ?? new Date())) ended.push(row.name);
       }
       for (const session of live) {
         if (session.project !== this.projectPath) continue;
@@ -126,9 +209,41 @@ export class SessionLifecycleManager {
           socket: this.tmux.socket,
           createdAt: session.createdAt.toISOString(),
         });
+        this.store.recordEvent({
+          kind: "session.adopted",
+          status: "succeeded",
+          exitCode: 0,
+          endedAt: new Date().toISOString(),
+          command: session.command || null,
+          sessionName: session.name,
+          worktree: session.worktree,
+          projectPath: this.projectPath,
+          metadata: { task: session.task, tmux_id: session.id, created_at: session.createdAt.toISOString() },
+        });
+        sessionLog("adopted", { session: session.name, project: this.projectPath, worktree: session.worktree, task: session.task, tmux_id: session.id });
         adopted.push(session.name);
       }
     });
+    if (records.length) rotateEndRecords();
     return { ended, adopted };
+  }
+}
+
+/** Every window's and pane's working directory must exist when the session is made (a pre-step may have just created it). */
+function assertDirectoriesExist(spec: SessionSpec): void {
+  for (const window of spec.windows) {
+    for (const pane of window.panes) {
+      let isDirectory = false;
+      try {
+        isDirectory = statSync(pane.workingDirectory).isDirectory();
+      } catch {
+        isDirectory = false; // missing or unreadable: reported below
+      }
+      if (!isDirectory) {
+        throw new PrjError(`working directory ${pane.workingDirectory} of window "${window.name}" does not exist`, {
+          hint: "create it, or fix working_directory in the command",
+        });
+      }
+    }
   }
 }

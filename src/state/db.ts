@@ -591,6 +591,14 @@ export class StateStore {
     );
   }
 
+  /**
+   * A read-only query for reports (src/state/reports.ts), which aggregate in
+   * ways the store has no method for; `operation` names it in errors.
+   */
+  select<T>(operation: string, sql: string, params: Record<string, string | number | null> = {}): T[] {
+    return this.guard(operation, () => this.db.query<T, SQLQueryBindings>(sql).all(params));
+  }
+
   /** The result of `PRAGMA integrity_check`: "ok", or the problems found, one per line. */
   integrityCheck(): string {
     return this.guard("check the database's integrity", () =>

@@ -82,4 +82,13 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX resource_samples_session_taken_at ON resource_samples (session_name, taken_at);
   `,
+  `
+  -- prj stats and prj analyze count a project's runs by status; the first
+  -- index answers those counts without reading the table (10,000 events:
+  -- 3 ms → <1 ms). The second keeps "a project's newest events" (status,
+  -- history) an index walk that stops after LIMIT rows: without it SQLite
+  -- would pick the first index and sort every event of the project.
+  CREATE INDEX events_project_kind_status ON events (project_path, kind, status);
+  CREATE INDEX events_project_started_at ON events (project_path, started_at);
+  `,
 ];

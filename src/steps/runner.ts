@@ -1,5 +1,6 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { PrjError } from "../errors.ts";
+import { atDeadline } from "../exec/deadline.ts";
 import type { StepSpec } from "../plan/types.ts";
 import { log } from "../ui/log.ts";
 
@@ -10,8 +11,10 @@ export interface StepContext {
   logFile: string;
   /** Absolute deadline (ms since epoch) from the run's and the step's timeouts. */
   deadline?: number;
-  /** Aborted when the run is cancelled (Ctrl-C). */
+  /** Aborted when the run is cancelled (Ctrl-C; reason "cancelled") or runs out of time (reason "timeout"). */
   signal: AbortSignal;
+  /** The step's own timeout, for the message when it passes. */
+  timeoutSeconds?: number;
   /** Scrubs secrets from streamed output. */
   redact(text: string): string;
 }
@@ -39,41 +42,72 @@ export function stepArgv(step: StepSpec): string[] {
  * the step's name as prefix and saved to its log file.
  */
 export async function runStepProcess(step: StepSpec, context: StepContext): Promise<void> {
+  if (!existsSync(context.cwd)) {
+    throw new StepFailure(`step ${step.name} cannot start: its directory ${context.cwd} does not exist`, "failed");
+  }
   const file = createWriteStream(context.logFile, { mode: 0o600 });
-  const child = Bun.spawn(stepArgv(step), {
+  let child: ReturnType<typeof spawnStep>;
+  try {
+    child = spawnStep(step, context);
+  } catch (error) {
+    await new Promise<void>((resolve) => file.end(resolve));
+    throw new StepFailure(`step ${step.name} cannot start: ${error instanceof Error ? error.message : String(error)}`, "failed");
+  }
+  let stopped: "timeout" | "run-timeout" | "cancelled" | undefined;
+  let forceKill: ReturnType<typeof setTimeout> | undefined;
+  const stop = (why: NonNullable<typeof stopped>) => {
+    if (stopped) return;
+    stopped = why;
+    killGroup(child.pid, "SIGTERM");
+    // A step that ignores SIGTERM is not allowed to hold the run hostage.
+    forceKill = setTimeout(() => killGroup(child.pid, "SIGKILL"), 2000);
+  };
+  const onAbort = () => stop(context.signal.reason === "timeout" ? "run-timeout" : "cancelled");
+  context.signal.addEventListener("abort", onAbort);
+  if (context.signal.aborted) onAbort();
+  const cancelTimer = context.deadline === undefined ? undefined : atDeadline(context.deadline, () => stop("timeout"));
+  try {
+    const readers = [child.stdout.getReader(), child.stderr.getReader()];
+    const output = Promise.all(readers.map((reader) => pump(reader, step.name, file, context.redact)));
+    const exitCode = await child.exited;
+    // A failed or stopped step takes everything it started with it; a step that
+    // succeeded may leave a service running in the background.
+    if (stopped || exitCode !== 0) killGroup(child.pid, "SIGKILL");
+    // A background process may still hold the pipes open; read on only briefly.
+    const drained = await Promise.race([output.then(() => true), Bun.sleep(300).then(() => false)]);
+    if (!drained) {
+      for (const reader of readers) await reader.cancel().catch((error: unknown) => log.debug(`step output not closed: ${String(error)}`));
+    }
+    if (stopped === "timeout") {
+      throw new StepFailure(`step ${step.name} timed out${context.timeoutSeconds ? ` after ${formatSeconds(context.timeoutSeconds)}` : ""}`, "timeout");
+    }
+    if (stopped === "run-timeout") throw new StepFailure(`step ${step.name} was stopped: the run timed out`, "timeout");
+    if (stopped === "cancelled") throw new StepFailure(`step ${step.name} was cancelled`, "cancelled");
+    if (exitCode !== 0) throw new StepFailure(`step ${step.name} exited with status ${exitCode}`, "failed", exitCode);
+  } finally {
+    cancelTimer?.();
+    if (forceKill) clearTimeout(forceKill);
+    context.signal.removeEventListener("abort", onAbort);
+    await new Promise<void>((resolve) => file.end(resolve));
+  }
+}
+
+function spawnStep(step: StepSpec, context: StepContext) {
+  return Bun.spawn(stepArgv(step), {
     cwd: context.cwd,
     env: context.env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    // Its own process group, so stopping the step stops everything it started.
     detached: true,
   });
-  let stopped: "timeout" | "cancelled" | undefined;
-  const stop = (why: "timeout" | "cancelled") => {
-    if (stopped) return;
-    stopped = why;
-    killGroup(child.pid, "SIGTERM");
-    // A step that ignores SIGTERM is not allowed to hold the run hostage.
-    setTimeout(() => killGroup(child.pid, "SIGKILL"), 2000).unref();
-  };
-  const onAbort = () => stop("cancelled");
-  context.signal.addEventListener("abort", onAbort);
-  if (context.signal.aborted) stop("cancelled");
-  const timer = context.deadline === undefined ? undefined : setTimeout(() => stop("timeout"), Math.max(0, context.deadline - Date.now()));
-  try {
-    const [, , exitCode] = await Promise.all([
-      pump(child.stdout, step.name, file, context.redact),
-      pump(child.stderr, step.name, file, context.redact),
-      child.exited,
-    ]);
-    if (stopped === "timeout") throw new StepFailure(`step ${step.name} timed out`, "timeout");
-    if (stopped === "cancelled") throw new StepFailure(`step ${step.name} was cancelled`, "cancelled");
-    if (exitCode !== 0) throw new StepFailure(`step ${step.name} exited with status ${exitCode}`, "failed", exitCode);
-  } finally {
-    if (timer) clearTimeout(timer);
-    context.signal.removeEventListener("abort", onAbort);
-    await new Promise<void>((resolve) => file.end(resolve));
-  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -85,15 +119,17 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 async function pump(
-  stream: ReadableStream<Uint8Array>,
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
   name: string,
   file: NodeJS.WritableStream,
   redact: (text: string) => string,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
-  for await (const chunk of stream) {
-    const text = redact(decoder.decode(chunk, { stream: true }));
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done || value === undefined) break;
+    const text = redact(decoder.decode(value, { stream: true }));
     file.write(text);
     pending += text;
     const lines = pending.split("\n");

@@ -44,8 +44,11 @@ export class TemplateError extends Error {
 
 /** Options of {@link renderTemplate}. */
 export interface RenderOptions {
-  /** Applied to the final value of every `{{ … }}`; `shellQuote` for inline `run:` steps. */
-  quote?: (value: string) => string;
+  /**
+   * Applied to the final value of every `{{ … }}`; `shellQuote` for inline `run:` steps. It also
+   * gets the text rendered so far, so a quoter can see whether the value sits inside quotes.
+   */
+  quote?: (value: string, before: string) => string;
 }
 
 /**
@@ -76,7 +79,7 @@ export function renderTemplate(
       continue;
     }
     const value = evaluate(segment, template, vars);
-    out += options.quote ? options.quote(value) : value;
+    out += options.quote ? options.quote(value, out) : value;
   }
   return out;
 }

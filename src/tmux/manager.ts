@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { PrjError, TmuxError } from "../errors.ts";
 import { runProcess, type ProcessResult } from "../exec/runner.ts";
-import { cacheDir } from "../paths.ts";
-import { log } from "../ui/log.ts";
+import { cacheDir, sessionEndsFile } from "../paths.ts";
+import { log, logs } from "../ui/log.ts";
 import type { SessionSpec } from "../plan/types.ts";
 import { parseRows } from "./parse.ts";
 import { tmuxCommandLine } from "./quote.ts";
@@ -88,6 +88,41 @@ export class TmuxManager {
     this.binary = options.binary ?? findTmux();
   }
 
+  /**
+   * The server's socket path as tmux reports it in `#{socket_path}`, worked
+   * out without asking tmux (the server may be gone): `-S` paths as given,
+   * `-L` names under `$TMUX_TMPDIR/tmux-UID`, which tmux resolves with realpath.
+   */
+  socketPath(): string {
+    if (this.socket?.includes("/")) return resolve(this.socket);
+    const base = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+    let real = base;
+    try {
+      real = realpathSync(base);
+    } catch (error) {
+      log.debug(`tmux socket directory ${base} not resolved (${String(error)}); using it as is`);
+    }
+    return join(real, this.socket ?? "default");
+  }
+
+  /**
+   * True when this process runs inside a tmux client of this very server
+   * (`$TMUX` names its socket first), where `switch-client` is the way to attach.
+   */
+  isCurrentServer(): boolean {
+    const current = process.env.TMUX?.split(",")[0];
+    if (!current) return false;
+    // Without -L/-S the tmux client itself follows $TMUX, so it is the same server by definition.
+    if (this.socket === undefined) return true;
+    let resolved = current;
+    try {
+      resolved = realpathSync(current);
+    } catch (error) {
+      log.debug(`$TMUX socket ${current} not resolved (${String(error)})`);
+    }
+    return resolved === this.socketPath();
+  }
+
   /** The argv prefix that selects this manager's server. */
   baseArgv(): string[] {
     if (!this.socket) return [this.binary];
@@ -157,7 +192,13 @@ export class TmuxManager {
    * Returns the new session's id.
    */
   async createSession(spec: SessionSpec, redact: (line: string) => string = (line) => line): Promise<string> {
-    const commands = sessionCreationCommands(spec);
+    const endsFile = sessionEndsFile();
+    try {
+      mkdirSync(dirname(endsFile), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      log.debug(`session end times will not be recorded by tmux: cannot create ${dirname(endsFile)} (${String(error)})`);
+    }
+    const commands = sessionCreationCommands(spec, { recordEndsTo: endsFile });
     commands.push(["display-message", "-p", "-t", sessionTarget(spec.name), "#{session_id}"]);
     const script = `${commands.map(tmuxCommandLine).join(" ; ")}\n`;
     const result = await this.run(["start-server", ";", "source-file", "-"], {
@@ -191,7 +232,10 @@ export class TmuxManager {
         hint: `run \`${this.baseArgv().join(" ")} attach -t '=${name}'\` from a terminal`,
       });
     }
-    const child = Bun.spawn([...this.baseArgv(), "attach-session", "-t", sessionTarget(name)], {
+    const argv = [...this.baseArgv(), "attach-session", "-t", sessionTarget(name)];
+    if (logs("debug")) log.debug(`exec: ${argv.join(" ")}`);
+    const child = Bun.spawn(argv, {
+      env: process.env as Record<string, string>,
       stdin: "inherit",
       stdout: "inherit",
       stderr: "inherit",

@@ -1,5 +1,5 @@
 import type { SessionSpec, WindowSpec } from "../plan/types.ts";
-import { escapeFormat } from "./quote.ts";
+import { escapeFormat, tmuxCommandLine } from "./quote.ts";
 
 /**
  * The pane wrapper that makes commands always arrive. Instead of typing the
@@ -23,12 +23,62 @@ export function sessionTarget(name: string): string {
   return `=${name}:`;
 }
 
+/** The index prj's hook takes in the server's global `session-closed` hook array; users' own hooks use low indexes. */
+export const SESSION_CLOSED_HOOK = "session-closed[8461]";
+
+/** Server option that says the end recorder (the sentinel job) already runs on this server. */
+export const END_RECORDER_OPTION = "@prj_end_recorder";
+
+/** Single-quotes a word for /bin/sh. */
+function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The tmux commands that make tmux itself write down when sessions end, so a
+ * session killed behind prj's back (`tmux kill-session`, its last shell
+ * exiting, `tmux kill-server`) still gets an accurate duration. Both append a
+ * tab-separated line to `file`; prj reads it when it reconciles.
+ *
+ * - A global `session-closed` hook records `closed <socket> <session id> <epoch>`.
+ *   It must be global: tmux looks a session-closed hook up after the session is
+ *   gone, so a hook set on the session itself never fires for it.
+ * - Hooks do not get to run when the server exits, so one sentinel job per
+ *   server (`run-shell -b`, started once) sleeps until tmux sends it SIGTERM on
+ *   exit and records `server <socket> <server pid> <epoch>`.
+ *
+ * Only the session id, socket path and server pid (all from tmux formats, made
+ * shell-safe with `q:`) and the time reach the shell: no names or environment.
+ * No prj binary path is involved, so it does not matter where prj lives or
+ * whether it still exists when the session ends.
+ */
+export function endRecorderCommands(file: string): string[][] {
+  // run-shell expands formats in its command, so a literal `#` in the path must be doubled.
+  const target = escapeFormat(shQuote(file));
+  const closed =
+    `{ printf 'closed\\t%s\\t%s\\t%s\\n' #{q:socket_path} '#{hook_session}' "$(date -u +%s)" >> ${target}; } 2>/dev/null || :`;
+  // `wait` (unlike a foreground `sleep`) returns as soon as a trapped signal arrives.
+  const sentinel =
+    `prj_end() { { printf 'server\\t%s\\t%s\\t%s\\n' #{q:socket_path} '#{pid}' "$(date -u +%s)" >> ${target}; } 2>/dev/null; kill $! 2>/dev/null; exit 0; }; ` +
+    "trap prj_end TERM HUP INT; while :; do sleep 86400 & wait $!; done";
+  return [
+    ["set-hook", "-g", SESSION_CLOSED_HOOK, tmuxCommandLine(["run-shell", "-b", closed])],
+    [
+      "if-shell",
+      "-F",
+      `#{?${END_RECORDER_OPTION},,1}`,
+      `${tmuxCommandLine(["set-option", "-g", END_RECORDER_OPTION, "1"])} ; ${tmuxCommandLine(["run-shell", "-b", sentinel])}`,
+    ],
+  ];
+}
+
 /**
  * Every tmux command, as argv, that creates the session. They run as one
  * batch through a single tmux client; no environment value ever reaches an argv
- * of a process because the batch travels on stdin.
+ * of a process because the batch travels on stdin. With `recordEndsTo`, the
+ * batch also installs the end recorder (`endRecorderCommands`).
  */
-export function sessionCreationCommands(spec: SessionSpec): string[][] {
+export function sessionCreationCommands(spec: SessionSpec, options: { recordEndsTo?: string } = {}): string[][] {
   const target = sessionTarget(spec.name);
   const lastWindow = `${target}{end}`;
   const commands: string[][] = [];
@@ -37,7 +87,9 @@ export function sessionCreationCommands(spec: SessionSpec): string[][] {
 
   const newSession = ["new-session", "-d", "-s", spec.name];
   if (spec.size) newSession.push("-x", String(spec.size.columns), "-y", String(spec.size.rows));
-  newSession.push("-n", escapeFormat(first.name), "-c", escapeFormat(first.panes[0]!.workingDirectory));
+  // A window without a name is left to tmux's automatic-rename, as tmuxinator and tmuxp leave it.
+  if (first.name) newSession.push("-n", escapeFormat(first.name));
+  newSession.push("-c", escapeFormat(first.panes[0]!.workingDirectory));
   const firstPaneEnvironment = { ...first.environment, ...first.panes[0]!.environment };
   for (const [key, value] of Object.entries({ ...spec.environment, ...firstPaneEnvironment })) {
     newSession.push("-e", `${key}=${value}`);
@@ -68,7 +120,8 @@ export function sessionCreationCommands(spec: SessionSpec): string[][] {
   commands.push(...paneCommands(spec, first, lastWindow));
   let focused = first.focus;
   for (const window of rest) {
-    const newWindow = ["new-window", "-d", "-t", target, "-n", escapeFormat(window.name)];
+    const newWindow = ["new-window", "-d", "-t", target];
+    if (window.name) newWindow.push("-n", escapeFormat(window.name));
     newWindow.push("-c", escapeFormat(window.panes[0]!.workingDirectory));
     for (const [key, value] of Object.entries({ ...window.environment, ...window.panes[0]!.environment })) {
       newWindow.push("-e", `${key}=${value}`);
@@ -83,6 +136,7 @@ export function sessionCreationCommands(spec: SessionSpec): string[][] {
       focused = true;
     }
   }
+  if (options.recordEndsTo) commands.push(...endRecorderCommands(options.recordEndsTo));
   return commands;
 }
 

@@ -30,7 +30,8 @@ function write(level: LogLevel, message: string): void {
   if (!logs(level)) return;
   if (quiet && (level === "info")) return;
   const prefix = level === "info" ? "" : `[${level}] `;
-  process.stderr.write(`${prefix}${message}\n`);
+  // console.error, not process.stderr: that stream costs ~10 ms to set up (see writeOut in output.ts).
+  console.error(`${prefix}${message}`);
 }
 
 export const log = {

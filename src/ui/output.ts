@@ -1,6 +1,29 @@
+import { log } from "./log.ts";
+
+/**
+ * Writes text to stdout as is. `console.write` is Bun's native writer; the
+ * first touch of `process.stdout` instead builds Node's stream stack, which
+ * costs ~10 ms of start-up in the compiled binary. Bun buffers what a slow or
+ * non-blocking pipe cannot take yet and flushes it before the process exits.
+ * A reader that went away (`prj list-sessions | head -1`) is not an error.
+ */
+export function writeOut(text: string): void {
+  const closed = (error: unknown) => {
+    if ((error as { code?: unknown } | null)?.code !== "EPIPE") throw error;
+    log.debug(`stdout was closed before all output was written: ${String(error)}`);
+  };
+  let written: number | Promise<number>;
+  try {
+    written = console.write(text);
+  } catch (error) {
+    return closed(error);
+  }
+  if (typeof written !== "number") written.catch(closed);
+}
+
 /** Data goes to stdout: `--json` prints exactly one document. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Colour only on a terminal, and never when NO_COLOR or --no-color says no. */

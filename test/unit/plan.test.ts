@@ -131,6 +131,16 @@ describe("buildRunPlan", () => {
     expect(plan.steps.main[0]).toEqual({ kind: "inline", name: "run-0", run: "echo '$(touch /tmp/pwned)'", timeoutSeconds: undefined, workingDirectory: undefined });
   });
 
+  test("window and pane commands shell-quote substituted values too", () => {
+    const plan = buildRunPlan(
+      input(
+        { name: "w", arguments: [{ name: "file", required: true }], session: { windows: [{ name: "e", command: "vim {{file}}" }] } },
+        { file: "$(touch /tmp/pwned)" },
+      ),
+    );
+    expect(plan.session!.windows[0]!.panes[0]!.command).toBe("vim '$(touch /tmp/pwned)'");
+  });
+
   const usage: [string, CommandConfig, Record<string, string>, RegExp][] = [
     ["missing required argument", { name: "f", arguments: [{ name: "branch", required: true }] }, {}, /missing required argument "branch"/],
     ["unknown argument", { name: "f", arguments: [{ name: "branch" }] }, { brnch: "x" }, /unknown argument "brnch"/],

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SessionSpec } from "../../src/plan/types.ts";
 import { escapeFormat, tmuxCommandLine, tmuxQuote } from "../../src/tmux/quote.ts";
-import { paneArgv, sessionCreationCommands } from "../../src/tmux/script.ts";
+import { endRecorderCommands, paneArgv, SESSION_CLOSED_HOOK, sessionCreationCommands } from "../../src/tmux/script.ts";
 import { parseRows } from "../../src/tmux/parse.ts";
 
 const pane = (command?: string, focus = false) => ({ command, workingDirectory: "/w", environment: {}, focus });
@@ -77,6 +77,34 @@ describe("sessionCreationCommands", () => {
   });
 
   test("no command means a plain shell", () => expect(paneArgv("/bin/zsh", undefined)).toEqual([]));
+});
+
+describe("endRecorderCommands", () => {
+  const file = "/data/it's #1/session-ends.tsv";
+
+  test("a global session-closed hook and a once-per-server sentinel, appended to the same batch", () => {
+    const windows = [{ name: "w", workingDirectory: "/w", environment: {}, focus: false, panes: [pane()] }];
+    const plain = sessionCreationCommands(spec(windows));
+    const recorded = sessionCreationCommands(spec(windows), { recordEndsTo: file });
+    expect(recorded.slice(0, plain.length)).toEqual(plain);
+    expect(recorded.slice(plain.length)).toEqual(endRecorderCommands(file));
+    const [hook, sentinel] = endRecorderCommands(file);
+    // Global (-g): a hook set on the session is looked up after the session is gone and never fires for it.
+    expect(hook!.slice(0, 3)).toEqual(["set-hook", "-g", SESSION_CLOSED_HOOK]);
+    expect(hook![3]).toStartWith("run-shell -b ");
+    expect(sentinel!.slice(0, 3)).toEqual(["if-shell", "-F", "#{?@prj_end_recorder,,1}"]);
+    expect(sentinel![3]).toContain("set-option -g @prj_end_recorder 1 ; run-shell -b ");
+  });
+
+  test("only ids, the socket and the time reach the shell; the path is quoted and format-escaped", () => {
+    const text = endRecorderCommands(file).flat().join("\n");
+    // sh quoting ('\'' for the quote) inside tmux quoting (which doubles the backslash); `#` doubled for formats.
+    expect(text).toContain(String.raw`'/data/it'\\''s ##1/session-ends.tsv'`);
+    expect(text).toContain("'#{hook_session}'");
+    expect(text).toContain("#{q:socket_path}");
+    expect(text).not.toContain("session_name");
+    expect(text).not.toContain("TOKEN");
+  });
 });
 
 describe("parseRows", () => {

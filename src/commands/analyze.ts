@@ -1,0 +1,26 @@
+import { defineCommand } from "citty";
+import { printJson, useColor, writeOut } from "../ui/output.ts";
+
+const sessionUsage = defineCommand({
+  meta: { name: "session-usage", description: "Session-hours per day, top tasks and worktrees, median duration and failed runs" },
+  args: {
+    timeframe: { type: "string", description: "How far back: a number and h, d or w (default 7d)" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const { parseTimeframe } = await import("../ui/args.ts");
+    const timeframe = parseTimeframe(args.timeframe ?? "7d");
+    const { withReportContext } = await import("../sessions/context.ts");
+    const { sessionUsage: usageOf } = await import("../state/reports.ts");
+    const usage = await withReportContext(({ project, store }) => ({ project: project.root, ...usageOf(store, project.root, timeframe) }));
+    if (args.json) return printJson(usage);
+    const { renderUsage } = await import("../ui/reports.ts");
+    const fancy = useColor();
+    writeOut(renderUsage(usage, { unicode: fancy, color: fancy, columns: process.stdout.columns || 80 }));
+  },
+});
+
+export default defineCommand({
+  meta: { name: "analyze", description: "Analyses of the project's history" },
+  subCommands: { "session-usage": sessionUsage },
+});

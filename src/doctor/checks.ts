@@ -1,0 +1,354 @@
+/**
+ * `prj doctor` (SPEC §10): what prj needs from the machine and the project,
+ * each checked on its own so one broken thing never hides the others. Every
+ * check ends as ok, warn or fail, with a hint that says what to do; only a
+ * fail makes the command exit 1.
+ */
+import { accessSync, constants, existsSync } from "node:fs";
+import { runProcess } from "../exec/runner.ts";
+import { displayPath } from "../config/load.ts";
+import type { Settings } from "../config/schema.ts";
+import { findProjectRoot, projectPaths, type ProjectPaths } from "../paths.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+  /** One line per problem, when a check covers several things (files, sessions, rows). */
+  details?: string[];
+}
+
+export interface DoctorReport {
+  /** False when any check failed. */
+  ok: boolean;
+  project: string | null;
+  checks: DoctorCheck[];
+}
+
+/** An interactive shell slower than this makes every new window and pane feel slow. */
+export const SHELL_STARTUP_WARN_MS = 500;
+/** Past this, the start-up probe is abandoned (an rc file waiting for input, a network mount). */
+const SHELL_STARTUP_LIMIT_MS = 5000;
+const MIN_TMUX = { major: 3, minor: 2 };
+/** `git worktree remove` and `list --porcelain` as prj uses them. */
+const MIN_GIT = { major: 2, minor: 17 };
+
+const TMUX_INSTALL =
+  "install tmux 3.2 or newer: `sudo apt-get install tmux` (Debian/Ubuntu), `brew install tmux` (macOS), `sudo dnf install tmux` (Fedora)";
+const GIT_INSTALL = "install git 2.17 or newer: `sudo apt-get install git` (Debian/Ubuntu), `brew install git` (macOS)";
+
+/** Runs every check for the project around `cwd` (or only the machine checks outside a project). */
+export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const root = findProjectRoot(cwd);
+  const paths = root ? projectPaths(root) : undefined;
+
+  const tmux = await checkTmux();
+  checks.push(tmux);
+  checks.push(await checkGit(root));
+
+  let settings: Settings | undefined;
+  if (paths) {
+    const config = await checkConfig(paths);
+    settings = config.settings;
+    checks.push(await checkShell(settings?.defaults.shell ?? (env.SHELL || "/bin/sh")));
+    checks.push(checkWritable(paths));
+    checks.push(config.check);
+    checks.push(await checkCommands(paths));
+    const database = await checkDatabase(paths);
+    checks.push(database);
+    if (database.status !== "fail") {
+      const socket = env.PRJ_TMUX_SOCKET || settings?.tmux.socket_name;
+      try {
+        checks.push(...(await checkOrphans(paths, socket, tmux.status !== "fail")));
+      } catch (error) {
+        checks.push({ id: "orphans", title: "orphans", status: "warn", message: `cannot look for orphans: ${messageOf(error)}`, hint: hintOf(error) });
+      }
+    }
+  } else {
+    checks.push(await checkShell(env.SHELL || "/bin/sh"));
+    checks.push({
+      id: "project",
+      title: "project",
+      status: "warn",
+      message: `no .prj directory in ${cwd} or any parent; project checks skipped`,
+      hint: "run `prj init` in your repository, then `prj doctor` there",
+    });
+  }
+  return { ok: checks.every((check) => check.status !== "fail"), project: root ?? null, checks };
+}
+
+async function checkTmux(): Promise<DoctorCheck> {
+  const title = "tmux";
+  const binary = Bun.which("tmux");
+  if (!binary) return { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL };
+  const result = await runProcess([binary, "-V"]);
+  const version = result.stdout.trim().replace(/^tmux\s+/, "");
+  const parsed = parseVersion(version);
+  if (result.exitCode !== 0 || !parsed) {
+    return { id: "tmux", title, status: "warn", message: `cannot tell the version of ${binary} (${version || result.stderr.trim() || "no output"})`, hint: TMUX_INSTALL };
+  }
+  if (olderThan(parsed, MIN_TMUX)) {
+    return { id: "tmux", title, status: "fail", message: `tmux ${version} is too old; prj needs 3.2 or newer`, hint: TMUX_INSTALL };
+  }
+  return { id: "tmux", title, status: "ok", message: `tmux ${version} (${binary})` };
+}
+
+async function checkGit(root: string | undefined): Promise<DoctorCheck> {
+  const title = "git";
+  const binary = Bun.which("git");
+  if (!binary) return { id: "git", title, status: "fail", message: "git is not on PATH", hint: GIT_INSTALL };
+  const result = await runProcess([binary, "--version"]);
+  const version = result.stdout.trim().replace(/^git version\s+/, "");
+  const parsed = parseVersion(version);
+  if (result.exitCode !== 0 || !parsed) {
+    return { id: "git", title, status: "warn", message: `cannot tell the version of ${binary} (${version || "no output"})`, hint: GIT_INSTALL };
+  }
+  if (olderThan(parsed, MIN_GIT)) {
+    return { id: "git", title, status: "fail", message: `git ${version} is too old for worktrees as prj uses them; prj needs 2.17 or newer`, hint: GIT_INSTALL };
+  }
+  if (!root) return { id: "git", title, status: "ok", message: `git ${version} (${binary})` };
+  if (!existsSync(`${root}/.git`)) {
+    return { id: "git", title, status: "warn", message: `git ${version}; ${root} is not a git repository, so commands with a worktree: block cannot run`, hint: "run `git init` there, or use commands without worktrees" };
+  }
+  const worktrees = await runProcess([binary, "-C", root, "worktree", "list", "--porcelain"]);
+  if (worktrees.exitCode !== 0) {
+    return { id: "git", title, status: "fail", message: `git ${version}: \`git worktree list\` failed: ${worktrees.stderr.trim()}`, hint: "run `git worktree list` in the repository to see why" };
+  }
+  const count = worktrees.stdout.split("\n").filter((line) => line.startsWith("worktree ")).length;
+  return { id: "git", title, status: "ok", message: `git ${version} (${binary}); ${count} worktree${count === 1 ? "" : "s"}` };
+}
+
+/** The shell new windows start, timed as `SHELL -i -c exit`: every window and pane pays this. */
+async function checkShell(shell: string): Promise<DoctorCheck> {
+  const title = "shell";
+  const binary = shell.includes("/") ? (isExecutable(shell) ? shell : undefined) : (Bun.which(shell) ?? undefined);
+  if (!binary) {
+    return { id: "shell", title, status: "fail", message: `shell ${shell} is not installed or not executable`, hint: "install it, or set defaults.shell in ~/.config/prunejuice/config.yaml" };
+  }
+  const started = performance.now();
+  const child = Bun.spawn([binary, "-i", "-c", "exit"], { env: process.env as Record<string, string>, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), SHELL_STARTUP_LIMIT_MS);
+  const exitCode = await child.exited;
+  clearTimeout(timer);
+  const ms = Math.round(performance.now() - started);
+  const profileHint = `profile your shell's start-up files (${shell} -i -c exit should take well under ${SHELL_STARTUP_WARN_MS} ms)`;
+  if (ms >= SHELL_STARTUP_LIMIT_MS) {
+    return { id: "shell", title, status: "warn", message: `${binary} -i -c exit did not finish within ${SHELL_STARTUP_LIMIT_MS / 1000} s`, hint: profileHint };
+  }
+  if (exitCode !== 0) {
+    return { id: "shell", title, status: "warn", message: `${binary} -i -c exit exited with status ${exitCode} after ${ms} ms`, hint: "an error in the shell's start-up files; run it yourself to see the message" };
+  }
+  if (ms > SHELL_STARTUP_WARN_MS) {
+    return { id: "shell", title, status: "warn", message: `${binary} starts in ${ms} ms (over ${SHELL_STARTUP_WARN_MS} ms); every new window and pane waits for it`, hint: profileHint };
+  }
+  return { id: "shell", title, status: "ok", message: `${binary} starts in ${ms} ms` };
+}
+
+function checkWritable(paths: ProjectPaths): DoctorCheck {
+  const title = ".prj writable";
+  const blocked = [paths.prj, paths.commands, paths.artifacts].filter((dir) => existsSync(dir) && !isWritable(dir));
+  if (blocked.length > 0) {
+    return {
+      id: "prj-writable",
+      title,
+      status: "fail",
+      message: `cannot write to ${blocked.map((dir) => displayPath(dir)).join(", ")}`,
+      hint: `prj records runs and step logs there; fix the permissions (e.g. \`chmod u+w ${displayPath(blocked[0]!)}\`)`,
+    };
+  }
+  return { id: "prj-writable", title, status: "ok", message: `${displayPath(paths.prj)} is writable` };
+}
+
+async function checkConfig(paths: ProjectPaths): Promise<{ check: DoctorCheck; settings?: Settings }> {
+  const title = "config files";
+  const { loadSettings } = await import("../config/load.ts");
+  try {
+    const settings = loadSettings(paths.prj);
+    return { check: { id: "config", title, status: "ok", message: "global and project config are valid" }, settings };
+  } catch (error) {
+    return { check: { id: "config", title, status: "fail", message: messageOf(error), hint: hintOf(error) ?? "fix the file at the position shown" } };
+  }
+}
+
+async function checkCommands(paths: ProjectPaths): Promise<DoctorCheck> {
+  const title = "command files";
+  const { listCommandFiles, loadCommand } = await import("../config/load.ts");
+  let files;
+  try {
+    files = listCommandFiles(paths.prj);
+  } catch (error) {
+    return { id: "commands", title, status: "fail", message: messageOf(error), hint: hintOf(error) };
+  }
+  if (files.length === 0) {
+    return { id: "commands", title, status: "warn", message: "no command files in .prj/commands", hint: "`prj init` writes the default commands" };
+  }
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      loadCommand(paths.prj, file.name);
+    } catch (error) {
+      problems.push(messageOf(error));
+    }
+  }
+  if (problems.length > 0) {
+    return {
+      id: "commands",
+      title,
+      status: "fail",
+      message: `${problems.length} of ${files.length} command file${files.length === 1 ? " is" : "s are"} invalid`,
+      hint: "fix each file at the position shown; `prj run NAME --dry-run` checks one",
+      details: problems,
+    };
+  }
+  return { id: "commands", title, status: "ok", message: `${files.length} command file${files.length === 1 ? "" : "s"} valid: ${files.map((file) => file.name).join(", ")}` };
+}
+
+async function checkDatabase(paths: ProjectPaths): Promise<DoctorCheck> {
+  const title = "database";
+  const shown = displayPath(paths.database);
+  if (!existsSync(paths.database)) {
+    return { id: "database", title, status: "fail", message: `no database at ${shown}`, hint: "run `prj init`; it creates the database and keeps every existing file" };
+  }
+  const { openStateDatabase } = await import("../state/db.ts");
+  try {
+    const store = openStateDatabase(paths.database, { create: false });
+    try {
+      const result = store.integrityCheck();
+      if (result === "ok") return { id: "database", title, status: "ok", message: `${shown}: integrity ok` };
+      return {
+        id: "database",
+        title,
+        status: "fail",
+        message: `${shown} failed PRAGMA integrity_check`,
+        hint: `move it aside and run \`prj init\` for a fresh one (history is lost): mv ${shown} ${shown}.broken`,
+        details: result.split("\n"),
+      };
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    return { id: "database", title, status: "fail", message: messageOf(error), hint: hintOf(error) ?? `move ${shown} aside and run \`prj init\`` };
+  }
+}
+
+/**
+ * Three kinds of leftovers: sessions tagged by prj whose worktree or project
+ * directory is gone, database rows for sessions tmux no longer has, and runs
+ * still `running` whose prj process is dead. None breaks prj; each is a warning.
+ */
+async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmuxUsable: boolean): Promise<DoctorCheck[]> {
+  const { openStateDatabase, processIsAlive } = await import("../state/db.ts");
+  const store = openStateDatabase(paths.database, { create: false });
+  try {
+    const checks: DoctorCheck[] = [];
+    const rows = store.liveSessions(paths.root).filter((row) => (row.socket ?? undefined) === socket);
+    if (tmuxUsable) {
+      const { TmuxManager } = await import("../tmux/manager.ts");
+      let live;
+      try {
+        live = await new TmuxManager({ socket }).listSessions();
+      } catch (error) {
+        live = undefined;
+        checks.push({ id: "orphan-sessions", title: "orphan sessions", status: "warn", message: `cannot list tmux sessions: ${messageOf(error)}` });
+      }
+      if (live) {
+        const rowByName = new Map(rows.map((row) => [row.name, row]));
+        const orphaned: string[] = [];
+        for (const session of live) {
+          if (session.project === "") continue;
+          if (!existsSync(session.project)) {
+            orphaned.push(`${session.name}: its project ${session.project} is gone`);
+            continue;
+          }
+          if (session.project !== paths.root) continue;
+          const worktree = rowByName.get(session.name)?.worktreePath ?? session.path;
+          if (worktree && !existsSync(worktree)) orphaned.push(`${session.name}: its worktree ${worktree} is gone`);
+        }
+        checks.push(
+          orphaned.length === 0
+            ? { id: "orphan-sessions", title: "orphan sessions", status: "ok", message: "every prj session's worktree exists" }
+            : {
+                id: "orphan-sessions",
+                title: "orphan sessions",
+                status: "warn",
+                message: `${orphaned.length} prj session${orphaned.length === 1 ? " works" : "s work"} in a directory that is gone`,
+                hint: "kill each with `prj kill-session NAME`",
+                details: orphaned,
+              },
+        );
+        const liveNames = new Set(live.map((session) => session.name));
+        const dead = rows.filter((row) => !liveNames.has(row.name));
+        checks.push(
+          dead.length === 0
+            ? { id: "orphan-rows", title: "session records", status: "ok", message: "every session recorded as live is running" }
+            : {
+                id: "orphan-rows",
+                title: "session records",
+                status: "warn",
+                message: `${dead.length} session${dead.length === 1 ? " is" : "s are"} recorded as live but gone from tmux`,
+                hint: "`prj reset-sessions` records them as ended",
+                details: dead.map((row) => `${row.name} (recorded ${row.createdAt})`),
+              },
+        );
+      }
+    }
+    const abandoned = store
+      .listEvents({ projectPath: paths.root, status: "running" })
+      .filter((event) => event.pid === null || !processIsAlive(event.pid));
+    checks.push(
+      abandoned.length === 0
+        ? { id: "orphan-runs", title: "runs", status: "ok", message: "no run is left running by a dead prj" }
+        : {
+            id: "orphan-runs",
+            title: "runs",
+            status: "warn",
+            message: `${abandoned.length} run${abandoned.length === 1 ? " is" : "s are"} still marked running, but ${abandoned.length === 1 ? "its" : "their"} prj process is gone`,
+            hint: "`prj reset-sessions` marks them interrupted",
+            details: abandoned.map((event) => `#${event.id} ${event.kind}${event.command ? ` ${event.command}` : ""} started ${event.startedAt}${event.pid === null ? "" : ` by pid ${event.pid}`}`),
+          },
+    );
+    return checks;
+  } finally {
+    store.close();
+  }
+}
+
+function parseVersion(text: string): { major: number; minor: number } | undefined {
+  const match = /(\d+)\.(\d+)/.exec(text);
+  return match ? { major: Number(match[1]), minor: Number(match[2]) } : undefined;
+}
+
+function olderThan(version: { major: number; minor: number }, minimum: { major: number; minor: number }): boolean {
+  return version.major < minimum.major || (version.major === minimum.major && version.minor < minimum.minor);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false; // missing or not executable: the check reports it
+  }
+}
+
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false; // the check reports it
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function hintOf(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "hint" in error && typeof error.hint === "string" ? error.hint : undefined;
+}

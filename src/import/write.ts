@@ -1,0 +1,123 @@
+/**
+ * The impure edges of `prj import` and `prj freeze`: reading a peer's file,
+ * rendering the command as YAML, checking it loads like any command file, and
+ * writing it into `.prj/commands` without clobbering anything by accident.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { LineCounter, parseDocument, stringify, type ScalarTag, type Tags } from "yaml";
+import { CommandConfig, NAME_PATTERN } from "../config/schema.ts";
+import { ConfigError, PrjError, UsageError } from "../errors.ts";
+import { normalizeParsed } from "./common.ts";
+
+/**
+ * Reads a peer's YAML file the way Ruby's and Python's YAML 1.1 parsers read it
+ * (`on` is true, `222_333` a number, big integers exact). Anything that does not
+ * parse, or is not a mapping, is an exit-2 error naming the file.
+ */
+export function readPeerFile(path: string, shown: string, tool: string, checkText?: (text: string) => void): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(`cannot read ${shown}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  checkText?.(text);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { version: "1.1", intAsBigInt: true, uniqueKeys: false, prettyErrors: false, lineCounter, customTags: rubyAndPythonFloats });
+  const first = doc.errors[0];
+  if (first) {
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    throw new ConfigError({ file: shown, line, col }, `not valid YAML: ${first.message.split("\n")[0]}`, `\`prj import ${tool}\` reads ${tool}'s YAML files`);
+  }
+  let data: unknown;
+  try {
+    data = normalizeParsed(doc.toJS({ mapAsMap: true, maxAliasCount: 100 }));
+  } catch (error) {
+    throw new PrjError(`${shown}: cannot expand YAML aliases: ${(error as Error).message}`, { exitCode: 2, cause: error });
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new PrjError(`${shown} is not a ${tool} file: expected a mapping (such as \`windows:\`) at the top level`, { exitCode: 2 });
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Ruby's Psych and Python's PyYAML want a dot and a signed exponent in a float
+ * (`4.0e+5`); the `yaml` package's 1.1 schema also takes `4e5`, which both
+ * peers read as the string "4e5" (a window name in tmuxinator's own fixtures).
+ */
+function rubyAndPythonFloats(tags: Tags): Tags {
+  return tags.map((tag) =>
+    typeof tag === "object" && !("collection" in tag && tag.collection) && tag.tag === "tag:yaml.org,2002:float" && tag.format === "EXP"
+      ? ({ ...(tag as ScalarTag), test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*[eE][-+][0-9]+$/ } satisfies ScalarTag)
+      : tag,
+  );
+}
+
+/** YAML text of a command, with header comment lines and the notes of what was not converted. */
+export function renderCommandYaml(
+  command: CommandConfig,
+  header: string[],
+  notes: string[],
+  notesHeading = "Not converted exactly (see docs/import.md):",
+): string {
+  const lines = header.map((line) => `# ${line}`);
+  if (notes.length) {
+    lines.push("#", `# ${notesHeading}`);
+    for (const note of notes) lines.push(`#   ${note.replaceAll("\n", " ")}`);
+  }
+  return `${lines.join("\n")}\n${stringify(command, { lineWidth: 0 })}`;
+}
+
+/**
+ * Parses `text` back and validates it as prj validates every command file, so
+ * an import never leaves a file that `prj run` would refuse. A failure here is
+ * a prj bug, not the user's input.
+ */
+export async function checkCommandYaml(text: string, file: string): Promise<void> {
+  const { parseYamlFile, validate } = await import("../config/load.ts");
+  try {
+    validate(CommandConfig, parseYamlFile(file, text), "command file");
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new PrjError(`the command written for ${basename(file)} does not validate (a prj bug): ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Checks a `--name`: it becomes a file name. */
+export function checkCommandName(name: string): string {
+  if (!new RegExp(NAME_PATTERN).test(name)) {
+    throw new UsageError(`invalid command name ${JSON.stringify(name)}: it may contain only letters, digits, '.', '_' and '-'`);
+  }
+  return name;
+}
+
+/**
+ * Writes `.prj/commands/NAME.yaml`. An existing `NAME.yaml` or `NAME.yml` is
+ * kept unless `force`; with `force` the existing file is replaced in place, so
+ * there is never a `.yaml` and a `.yml` for one name.
+ */
+export function writeCommandFile(commandsDir: string, name: string, text: string, force: boolean): string {
+  const existing = [".yaml", ".yml"].map((ext) => join(commandsDir, `${name}${ext}`)).find((file) => existsSync(file));
+  if (existing && !force) {
+    throw new PrjError(`${existing} already exists`, { hint: "pass --force to replace it, or --name to write another command" });
+  }
+  const target = existing ?? join(commandsDir, `${name}.yaml`);
+  try {
+    writeFileSync(target, text, { flag: existing ? "w" : "wx" });
+  } catch (error) {
+    throw new PrjError(`cannot write ${target}: ${(error as Error).message}`, { cause: error });
+  }
+  return target;
+}
+
+/** A file name without its YAML or JSON extension. */
+export function fileStem(path: string): string {
+  const name = basename(path);
+  const ext = extname(name);
+  return [".yml", ".yaml", ".json"].includes(ext.toLowerCase()) ? name.slice(0, -ext.length) : name;
+}

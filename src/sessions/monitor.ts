@@ -1,0 +1,130 @@
+/**
+ * One frame of `prj monitor sessions`: every session's windows, attached
+ * clients, idle time, and the processes, CPU and memory of the process trees
+ * under its panes. A frame costs one `tmux list-panes -a` and one `ps`,
+ * however many sessions there are.
+ */
+import { TmuxError } from "../errors.ts";
+import type { StateStore } from "../state/db.ts";
+import type { TmuxManager } from "../tmux/manager.ts";
+import { parseRows } from "../tmux/parse.ts";
+import { readProcessTable, type ProcessRow } from "./processes.ts";
+
+const PANE_FIELDS = [
+  "session_id",
+  "session_name",
+  "session_windows",
+  "session_attached",
+  "session_activity",
+  "pane_pid",
+  "@prj_project",
+] as const;
+
+export type PaneRow = Record<(typeof PANE_FIELDS)[number], string>;
+
+export interface SessionSample {
+  name: string;
+  id: string;
+  managed: boolean;
+  windows: number;
+  panes: number;
+  attached: boolean;
+  idle_seconds: number;
+  processes: number;
+  cpu_percent: number;
+  rss_bytes: number;
+}
+
+export interface MonitorFrame {
+  taken_at: string;
+  sessions: SessionSample[];
+}
+
+/** Every pane on the server with its session's fields; no server means no panes. */
+export async function listAllPanes(tmux: TmuxManager): Promise<PaneRow[]> {
+  const result = await tmux.run(["list-panes", "-a", "-F", PANE_FIELDS.map((field) => `#{${field}}`).join("\t")]);
+  if (result.exitCode !== 0) {
+    if (/no server running|error connecting to|No such file or directory/.test(result.stderr)) return [];
+    throw new TmuxError("list-panes", result.stderr);
+  }
+  return parseRows(result.stdout, PANE_FIELDS, "list-panes");
+}
+
+/**
+ * Folds panes and the process table into one sample per session. `project`
+ * keeps only sessions tagged with that project; sessions come out by name.
+ */
+export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], options: { now: Date; project?: string }): SessionSample[] {
+  const children = new Map<number, ProcessRow[]>();
+  const byPid = new Map<number, ProcessRow>();
+  for (const row of processes) {
+    byPid.set(row.pid, row);
+    const list = children.get(row.ppid);
+    if (list) list.push(row);
+    else children.set(row.ppid, [row]);
+  }
+  const sessions = new Map<string, { pane: PaneRow; roots: number[] }>();
+  for (const pane of panes) {
+    if (options.project !== undefined && pane["@prj_project"] !== options.project) continue;
+    const entry = sessions.get(pane.session_id) ?? { pane, roots: [] };
+    entry.roots.push(Number(pane.pane_pid));
+    sessions.set(pane.session_id, entry);
+  }
+  const out: SessionSample[] = [];
+  for (const { pane, roots } of sessions.values()) {
+    let count = 0;
+    let cpu = 0;
+    let rssKb = 0;
+    // Each session's panes are walked once; a pid is counted once even if reached twice.
+    const seen = new Set<number>();
+    const stack = [...roots];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const row = byPid.get(pid);
+      if (row) {
+        count += 1;
+        cpu += Number.isFinite(row.cpuPercent) ? row.cpuPercent : 0;
+        rssKb += Number.isFinite(row.rssKb) ? row.rssKb : 0;
+      }
+      for (const child of children.get(pid) ?? []) stack.push(child.pid);
+    }
+    out.push({
+      name: pane.session_name,
+      id: pane.session_id,
+      managed: pane["@prj_project"] !== "",
+      windows: Number(pane.session_windows),
+      panes: roots.length,
+      attached: Number(pane.session_attached) > 0,
+      idle_seconds: Math.max(0, Math.round(options.now.getTime() / 1000 - Number(pane.session_activity))),
+      processes: count,
+      cpu_percent: Math.round(cpu * 10) / 10,
+      rss_bytes: rssKb * 1024,
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Takes one frame and, with a store, records it as resource samples (one transaction). */
+export async function takeFrame(tmux: TmuxManager, options: { project?: string; store?: StateStore }): Promise<MonitorFrame> {
+  const [panes, processes] = await Promise.all([listAllPanes(tmux), readProcessTable()]);
+  const now = new Date();
+  const sessions = summariseSessions(panes, processes, { now, project: options.project });
+  const takenAt = now.toISOString();
+  const store = options.store;
+  if (store && sessions.length) {
+    store.immediate(() => {
+      for (const session of sessions) {
+        store.insertSample({
+          sessionName: session.name,
+          processes: session.processes,
+          cpuPercent: session.cpu_percent,
+          rssBytes: session.rss_bytes,
+          takenAt,
+        });
+      }
+    });
+  }
+  return { taken_at: takenAt, sessions };
+}

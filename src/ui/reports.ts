@@ -1,0 +1,109 @@
+/** Text rendering of `prj history`, `prj stats sessions` and `prj analyze session-usage`. */
+import type { HistoryEntry, SessionStats, SessionUsage } from "../state/reports.ts";
+import { barChart } from "./chart.ts";
+import { table } from "./output.ts";
+
+/** `42s`, `3m 05s`, `2h 07m`, `3d 4h`; a dash for no value. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "-";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+}
+
+/** An ISO time as `2026-11-23 18:45:00` in local time, for tables. */
+export function formatTime(iso: string | null): string {
+  if (!iso) return "-";
+  const date = new Date(iso);
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function oneLine(text: string | null, max = 60): string {
+  if (!text) return "";
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function renderHistory(entries: HistoryEntry[], filtered: boolean): string {
+  if (entries.length === 0) {
+    return filtered ? "No events match.\n" : "No events recorded yet. Run a command with `prj run NAME`.\n";
+  }
+  const rows = entries.map((entry) => [
+    `#${entry.id}`,
+    entry.kind,
+    entry.status,
+    entry.command ?? "-",
+    entry.session ?? "-",
+    formatTime(entry.started_at),
+    formatDuration(entry.duration_seconds),
+    oneLine(entry.error),
+  ]);
+  return `${table(rows, ["ID", "KIND", "STATUS", "COMMAND", "SESSION", "STARTED", "TOOK", "ERROR"])}\n`;
+}
+
+export function renderStats(stats: SessionStats): string {
+  if (stats.created === 0 && stats.runs.total === 0) {
+    return "No sessions recorded yet. Start one with `prj run start-dev`.\n";
+  }
+  const lines = [
+    `Sessions: ${stats.created} created, ${stats.active} active, ${stats.ended} ended`,
+    `Duration (ended sessions): average ${formatDuration(stats.average_duration_seconds)}, median ${formatDuration(stats.median_duration_seconds)}, total ${formatDuration(stats.total_duration_seconds)}`,
+    `Runs: ${stats.runs.total} total, ${stats.runs.succeeded} succeeded, ${stats.failed_runs} failed, ${stats.runs.cancelled} cancelled, ${stats.runs.interrupted} interrupted${stats.runs.running ? `, ${stats.runs.running} running` : ""}`,
+  ];
+  const header = ["SESSIONS", "ACTIVE", "TOTAL", "AVERAGE", "MEDIAN"];
+  const cells = (group: SessionStats["by_task"][number] | SessionStats["by_worktree"][number]) => [
+    String(group.sessions),
+    String(group.active),
+    formatDuration(group.total_seconds),
+    formatDuration(group.average_seconds),
+    formatDuration(group.median_seconds),
+  ];
+  if (stats.by_task.length) {
+    lines.push("", "By task:", indent(table(stats.by_task.map((group) => [group.task || "-", ...cells(group)]), ["TASK", ...header])));
+  }
+  if (stats.by_worktree.length) {
+    lines.push("", "By worktree:", indent(table(stats.by_worktree.map((group) => [group.worktree || "-", ...cells(group)]), ["WORKTREE", ...header])));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderUsage(usage: SessionUsage, options: { unicode: boolean; color: boolean; columns: number }): string {
+  if (usage.empty) {
+    return `No sessions or runs in the last ${usage.timeframe} (since ${formatTime(usage.from)}). Start one with \`prj run start-dev\`.\n`;
+  }
+  const weekday = (date: string) => new Date(`${date}T12:00:00`).toLocaleDateString("en-US", { weekday: "short" });
+  const chartWidth = Math.max(10, Math.min(50, options.columns - 34));
+  const chart = barChart(
+    usage.days.map((day) => ({ label: `${day.date} ${weekday(day.date)}`, value: day.session_hours, text: `${day.session_hours.toFixed(1)}h` })),
+    { width: chartWidth, unicode: options.unicode, color: options.color },
+  );
+  const lines = [
+    `Session usage, last ${usage.timeframe} (${formatTime(usage.from)} → ${formatTime(usage.to)})`,
+    "",
+    "Session-hours per day:",
+    indent(chart),
+    "",
+    `Total: ${usage.total_session_hours.toFixed(1)} session-hours in ${usage.sessions} session(s), ${usage.sessions_started} started in this timeframe`,
+    `Median duration (sessions that ended): ${formatDuration(usage.median_duration_seconds)}`,
+    `Runs: ${usage.runs.total}, failed ${usage.failed_runs}, cancelled ${usage.runs.cancelled}, interrupted ${usage.runs.interrupted}`,
+  ];
+  const groups = (rows: { name: string; session_hours: number; sessions: number }[]) =>
+    indent(table(rows.map((row) => [row.name || "-", `${row.session_hours.toFixed(1)}h`, `${row.sessions} session(s)`])));
+  if (usage.top_tasks.length) lines.push("", "Top tasks:", groups(usage.top_tasks.map((row) => ({ ...row, name: row.task }))));
+  if (usage.top_worktrees.length) lines.push("", "Top worktrees:", groups(usage.top_worktrees.map((row) => ({ ...row, name: row.worktree }))));
+  if (usage.failures.length) {
+    lines.push("", "Recent failures:");
+    lines.push(indent(table(usage.failures.map((row) => [`#${row.id}`, row.command ?? "-", row.status, formatTime(row.started_at), oneLine(row.error)]))));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}

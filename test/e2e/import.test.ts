@@ -1,0 +1,76 @@
+// `prj import` from the command line: what it writes, what it prints, and how it refuses.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PrivateTmux, run, tempDir } from "../helpers/world.ts";
+import { ensureBinary, prjBinary } from "./support.ts";
+
+let project = "";
+const tmux = new PrivateTmux("import");
+
+function prj(...args: string[]) {
+  return run([prjBinary, ...args], { cwd: project, env: { PRJ_TMUX_SOCKET: tmux.socket } });
+}
+
+function peerFile(name: string, text: string): string {
+  const file = join(tempDir("peer-"), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("prj import", () => {
+  beforeAll(async () => {
+    await ensureBinary();
+    project = tempDir("import-");
+    expect((await prj("init")).exitCode).toBe(0);
+  });
+
+  test("writes .prj/commands/NAME.yaml that prj loads, and prints each thing not converted with its key path", async () => {
+    const file = peerFile("web.yml", "name: web\nsocket_name: work\nwindows:\n  - editor:\n      synchronize: true\n      panes: [vim, null]\n  - logs: tail -f log/dev.log\n");
+    const result = await prj("import", "tmuxinator", file);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("Wrote .prj/commands/web.yaml");
+    expect(result.stderr).toContain("socket_name: not converted");
+    expect(result.stderr).toContain("windows[0].synchronize: tmux option synchronize-panes; not converted");
+    const written = readFileSync(join(project, ".prj/commands/web.yaml"), "utf8");
+    expect(written).toContain("#   socket_name: not converted");
+    const plan = await prj("run", "web", "--dry-run", "--json");
+    expect(plan.exitCode).toBe(0);
+    expect(JSON.parse(plan.stdout).session.windows.map((window: { name: string }) => window.name)).toEqual(["editor", "logs"]);
+  });
+
+  test("refuses to replace a command unless --force; --name picks another", async () => {
+    const file = peerFile("api.yaml", "session_name: api\nwindows:\n  - window_name: w\n");
+    expect((await prj("import", "tmuxp", file)).exitCode).toBe(0);
+    const again = await prj("import", "tmuxp", file);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    expect((await prj("import", "tmuxp", file, "--force")).exitCode).toBe(0);
+    expect((await prj("import", "tmuxp", file, "--name", "api2")).exitCode).toBe(0);
+    expect((await prj("import", "tmuxp", file, "--name", "../evil")).exitCode).toBe(2);
+  });
+
+  test("ERB templates are refused with exit 2 and a way forward", async () => {
+    const file = peerFile("erb.yml", "name: erb\nroot: <%= ENV['HOME'] %>/code\nwindows:\n  - e: vim\n");
+    const result = await prj("import", "tmuxinator", file);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("ERB templates");
+    expect(result.stderr).toContain("{{name}}");
+  });
+
+  test("a file that is not YAML, or is missing, is refused with exit 2", async () => {
+    const broken = await prj("import", "tmuxp", peerFile("broken.yaml", "session_name: [unclosed\n"));
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stderr).toContain("not valid YAML");
+    const missing = await prj("import", "tmuxp", join(project, "nope.yaml"));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("no such file");
+  });
+
+  test("--dry-run prints the YAML and writes nothing", async () => {
+    const result = await prj("import", "tmuxp", peerFile("dry.yaml", "session_name: dry\nwindows: [{ window_name: w }]\n"), "--dry-run");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("name: dry");
+    expect((await prj("list-commands", "--json")).stdout).not.toContain('"dry"');
+  });
+});

@@ -1,0 +1,258 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { UsageError } from "../../src/errors.ts";
+import { openStateDatabase, type StateStore } from "../../src/state/db.ts";
+import { eventHistory, median, presentedStatus, sessionStats, sessionUsage, timeframeStart } from "../../src/state/reports.ts";
+import { parseChoice, parseInterval, parsePositiveInteger, parseTimeframe } from "../../src/ui/args.ts";
+import { bar, barChart } from "../../src/ui/chart.ts";
+import { renderStats, renderUsage } from "../../src/ui/reports.ts";
+import { seedDatabase } from "../helpers/seed.ts";
+import { tempDir } from "../helpers/world.ts";
+
+const project = "/home/u/proj";
+const opened: StateStore[] = [];
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close();
+});
+
+function open(path = join(tempDir("reports-"), "state.db")): StateStore {
+  const store = openStateDatabase(path, { create: true });
+  opened.push(store);
+  return store;
+}
+
+// Local times, so day buckets match whatever TZ the tests run in (January has no DST change).
+const at = (day: number, hour: number, minute = 0) => new Date(2026, 0, day, hour, minute).toISOString();
+const NOW = new Date(2026, 0, 10, 12, 0);
+const ALIVE_PID = 111;
+const isAlive = (pid: number) => pid === ALIVE_PID;
+
+/**
+ * Sessions (local time):            task    worktree  ends
+ *   S1 Jan 9 10:00 → Jan 9 12:00    dev     main      2h
+ *   S2 Jan 9 23:00 → Jan 10 01:00   dev     feat      2h across midnight
+ *   S3 Jan 10 11:00 → (live)        review  feat      1h so far
+ *   S4 Jan 1 10:00 → Jan 1 11:00    test    main      1h, before the 3d window
+ *   S5 Jan 8 09:00 → Jan 8 09:30    dev     main      30m
+ */
+function fixture(): StateStore {
+  const store = open();
+  const sessions = [
+    ["s1", "dev", "main", at(9, 10), at(9, 12)],
+    ["s2", "dev", "feat", at(9, 23), at(10, 1)],
+    ["s3", "review", "feat", at(10, 11), null],
+    ["s4", "test", "main", at(1, 10), at(1, 11)],
+    ["s5", "dev", "main", at(8, 9), at(8, 9, 30)],
+  ] as const;
+  for (const [name, task, worktree, createdAt, endedAt] of sessions) {
+    const id = store.insertSession({ name, projectPath: project, worktree, task, workingDirectory: project, createdAt });
+    if (endedAt) store.endSession(id, { reason: "killed", endedAt });
+  }
+  const run = (startedAt: string, status: "succeeded" | "failed" | "cancelled" | "running", extra: { pid?: number; error?: string; command?: string } = {}) =>
+    store.recordEvent({
+      kind: "run",
+      status,
+      command: extra.command ?? "start-dev",
+      projectPath: project,
+      startedAt,
+      endedAt: status === "running" ? null : startedAt,
+      error: extra.error ?? null,
+      pid: status === "running" ? (extra.pid ?? null) : null,
+    });
+  run(at(9, 10), "succeeded"); // E1
+  run(at(9, 11), "failed", { error: "boom" }); // E2
+  run(at(10, 11, 30), "running", { pid: 999_999_999 }); // E3: its prj is dead
+  run(at(10, 11, 45), "running", { pid: ALIVE_PID }); // E4
+  run(at(1, 9), "failed", { error: "old" }); // E5
+  store.recordEvent({ kind: "session.created", status: "succeeded", command: "start-dev", sessionName: "s3", projectPath: project, startedAt: at(10, 11) }); // E6
+  run(at(8, 10), "cancelled", { command: "other" }); // E7
+  return store;
+}
+
+describe("presentedStatus", () => {
+  test("running with a dead or unknown owner shows as interrupted", () => {
+    expect(presentedStatus({ status: "running", pid: ALIVE_PID }, isAlive)).toBe("running");
+    expect(presentedStatus({ status: "running", pid: 5 }, isAlive)).toBe("interrupted");
+    expect(presentedStatus({ status: "running", pid: null }, isAlive)).toBe("interrupted");
+    expect(presentedStatus({ status: "failed", pid: 5 }, isAlive)).toBe("failed");
+    expect(presentedStatus({ status: "running", pid: process.pid })).toBe("running");
+  });
+});
+
+describe("eventHistory", () => {
+  test("newest first, limited, with the shown status", () => {
+    const rows = eventHistory(fixture(), { projectPath: project, limit: 3, isAlive });
+    expect(rows.map((row) => [row.kind, row.status, row.started_at])).toEqual([
+      ["run", "running", at(10, 11, 45)],
+      ["run", "interrupted", at(10, 11, 30)],
+      ["session.created", "succeeded", at(10, 11)],
+    ]);
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(["id", "kind", "status", "command", "session", "worktree", "started_at", "ended_at", "exit_code", "error"]));
+  });
+
+  test("filters by shown status and by command", () => {
+    const store = fixture();
+    const query = (extra: object) => eventHistory(store, { projectPath: project, limit: 50, isAlive, ...extra });
+    expect(query({ status: "interrupted" }).map((row) => row.started_at)).toEqual([at(10, 11, 30)]);
+    expect(query({ status: "running" }).map((row) => row.started_at)).toEqual([at(10, 11, 45)]);
+    expect(query({ status: "failed" }).map((row) => row.error)).toEqual(["boom", "old"]);
+    expect(query({ command: "other" }).map((row) => row.status)).toEqual(["cancelled"]);
+    expect(query({ command: "nope" })).toEqual([]);
+    expect(query({}).length).toBe(7);
+  });
+});
+
+describe("sessionStats", () => {
+  test("counts, durations and breakdowns match the hand-computed figures", () => {
+    const stats = sessionStats(fixture(), project, { isAlive });
+    expect(stats).toMatchObject({
+      created: 5,
+      active: 1,
+      ended: 4,
+      average_duration_seconds: 4950, // (7200 + 7200 + 3600 + 1800) / 4
+      median_duration_seconds: 5400, // (3600 + 7200) / 2
+      total_duration_seconds: 19800,
+      failed_runs: 2,
+      runs: { total: 6, succeeded: 1, failed: 2, cancelled: 1, interrupted: 1, running: 1 },
+    });
+    expect(stats.by_task).toEqual([
+      { task: "dev", sessions: 3, active: 0, ended: 3, total_seconds: 16200, average_seconds: 5400, median_seconds: 7200 },
+      { task: "test", sessions: 1, active: 0, ended: 1, total_seconds: 3600, average_seconds: 3600, median_seconds: 3600 },
+      { task: "review", sessions: 1, active: 1, ended: 0, total_seconds: 0, average_seconds: null, median_seconds: null },
+    ]);
+    expect(stats.by_worktree).toEqual([
+      { worktree: "main", sessions: 3, active: 0, ended: 3, total_seconds: 12600, average_seconds: 4200, median_seconds: 3600 },
+      { worktree: "feat", sessions: 2, active: 1, ended: 1, total_seconds: 7200, average_seconds: 7200, median_seconds: 7200 },
+    ]);
+    expect(renderStats(stats)).toContain("Sessions: 5 created, 1 active, 4 ended");
+  });
+
+  test("an empty database has zeros and no averages", () => {
+    const stats = sessionStats(open(), project);
+    expect(stats).toMatchObject({ created: 0, active: 0, ended: 0, average_duration_seconds: null, median_duration_seconds: null, failed_runs: 0 });
+    expect(renderStats(stats)).toContain("No sessions recorded yet");
+  });
+});
+
+describe("sessionUsage", () => {
+  test("session-hours per local day, tops, median and failures over 3d", () => {
+    const usage = sessionUsage(fixture(), project, parseTimeframe("3d"), { now: NOW, isAlive });
+    expect(usage.from).toBe(at(8, 0));
+    expect(usage.days).toEqual([
+      { date: "2026-01-08", session_hours: 0.5, sessions: 1 },
+      { date: "2026-01-09", session_hours: 3, sessions: 2 },
+      { date: "2026-01-10", session_hours: 2, sessions: 2 },
+    ]);
+    expect(usage).toMatchObject({
+      empty: false,
+      total_session_hours: 5.5,
+      sessions: 4,
+      sessions_started: 4,
+      median_duration_seconds: 7200, // S5 30m, S1 2h, S2 2h
+      failed_runs: 1,
+      runs: { total: 5, succeeded: 1, failed: 1, cancelled: 1, interrupted: 1, running: 1 },
+    });
+    expect(usage.top_tasks).toEqual([
+      { task: "dev", session_hours: 4.5, sessions: 3 },
+      { task: "review", session_hours: 1, sessions: 1 },
+    ]);
+    expect(usage.top_worktrees).toEqual([
+      { worktree: "feat", session_hours: 3, sessions: 2 },
+      { worktree: "main", session_hours: 2.5, sessions: 2 },
+    ]);
+    expect(usage.failures.map((row) => [row.status, row.started_at])).toEqual([
+      ["interrupted", at(10, 11, 30)],
+      ["failed", at(9, 11)],
+      ["cancelled", at(8, 10)],
+    ]);
+    const text = renderUsage(usage, { unicode: false, color: false, columns: 80 });
+    expect(text).toContain("2026-01-09");
+    expect(text).toMatch(/2026-01-09 \w{3} \|#+ +3\.0h/);
+    expect(text).not.toContain("\x1b[");
+  });
+
+  test("hours count back from now; an empty timeframe says so", () => {
+    const usage = sessionUsage(fixture(), project, parseTimeframe("2h"), { now: NOW, isAlive });
+    expect(usage.from).toBe(at(10, 10));
+    expect(usage.total_session_hours).toBe(1); // S3 from 11:00
+    const later = sessionUsage(fixture(), project, parseTimeframe("1d"), { now: new Date(2026, 1, 20, 12), isAlive: () => true });
+    expect(later.empty).toBe(false); // S3 is still live
+    const fresh = sessionUsage(open(), project, parseTimeframe("7d"), { now: NOW });
+    expect(fresh.empty).toBe(true);
+    expect(fresh.days).toHaveLength(7);
+    expect(renderUsage(fresh, { unicode: true, color: false, columns: 80 })).toContain("No sessions or runs in the last 7d");
+  });
+
+  test("timeframeStart aligns days and weeks to local midnight", () => {
+    expect(timeframeStart(parseTimeframe("7d"), NOW).getTime()).toBe(new Date(2026, 0, 4).getTime());
+    expect(timeframeStart(parseTimeframe("1w"), NOW).getTime()).toBe(new Date(2026, 0, 4).getTime());
+    expect(timeframeStart(parseTimeframe("1d"), NOW).getTime()).toBe(new Date(2026, 0, 10).getTime());
+    expect(timeframeStart(parseTimeframe("36h"), NOW).getTime()).toBe(NOW.getTime() - 36 * 3_600_000);
+  });
+});
+
+describe("flag values", () => {
+  test.each(["7d", "12h", "2w", "7D", " 30d "])("timeframe %j is accepted", (raw) => {
+    expect(parseTimeframe(raw).text).toMatch(/^\d+[hdw]$/);
+  });
+  test.each(["7x", "-1d", "0d", "", "d", "1.5d", "7", "99999w"])("timeframe %j is a usage error", (raw) => {
+    expect(() => parseTimeframe(raw)).toThrow(UsageError);
+    try {
+      parseTimeframe(raw);
+    } catch (error) {
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).message).toContain("--timeframe");
+    }
+  });
+  test("limits, intervals and choices", () => {
+    expect(parsePositiveInteger("20", "--limit")).toBe(20);
+    for (const bad of ["abc", "0", "-1", "1.5", "", undefined]) expect(() => parsePositiveInteger(bad, "--limit")).toThrow(/--limit must be a positive whole number/);
+    expect(parseInterval("0.5")).toBe(0.5);
+    for (const bad of ["0", "abc", "-2", "1e3"]) expect(() => parseInterval(bad)).toThrow(/--interval/);
+    expect(parseChoice("FAILED", "--status", ["failed", "succeeded"])).toBe("failed");
+    expect(() => parseChoice("broken", "--status", ["failed"])).toThrow(/--status must be one of failed/);
+  });
+});
+
+describe("charts and medians", () => {
+  test("bars use eighths with unicode and whole #s without", () => {
+    const options = { width: 10, unicode: true, color: false };
+    expect(bar(8, 8, options)).toBe("██████████");
+    expect(bar(4, 8, options)).toBe("█████");
+    expect(bar(1, 8, options)).toBe("█▎");
+    expect(bar(0.01, 8, options)).toBe("▏");
+    expect(bar(0, 8, options)).toBe("");
+    expect(bar(4, 8, { ...options, unicode: false })).toBe("#####");
+    expect(bar(4, 8, { ...options, color: true })).toBe("\x1b[36m█████\x1b[0m");
+    const chart = barChart([{ label: "a", value: 2, text: "2h" }, { label: "bb", value: 1, text: "1h" }], { width: 4, unicode: false, color: false });
+    expect(chart).toBe("a  |#### 2h\nbb |##   1h");
+  });
+  test("median", () => {
+    expect(median([])).toBeNull();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(3); // (2 + 3) / 2 rounded
+  });
+});
+
+describe("seeded database", () => {
+  test("10,000 events and 500 sessions over 30 days give consistent reports", () => {
+    const path = join(tempDir("seed-"), "proj", ".prj", "prunejuice.db");
+    const now = new Date();
+    const seeded = seedDatabase(path, { events: 10_000, sessions: 500, days: 30, now });
+    expect(seeded.projectPath).toBe(join(path, "..", ".."));
+    const store = openStateDatabase(path, { create: false });
+    opened.push(store);
+    const stats = sessionStats(store, seeded.projectPath);
+    expect(stats).toMatchObject({ created: 500, active: 0, ended: 500 });
+    expect(stats.by_task.reduce((sum, group) => sum + group.sessions, 0)).toBe(500);
+    expect(stats.runs.total).toBeGreaterThan(4000);
+    expect(stats.failed_runs).toBeGreaterThan(0);
+    const history = eventHistory(store, { projectPath: seeded.projectPath, limit: 10 });
+    expect(history).toHaveLength(10);
+    expect([...history].sort((a, b) => (a.started_at < b.started_at ? 1 : -1))).toEqual(history);
+    const usage = sessionUsage(store, seeded.projectPath, parseTimeframe("30d"), { now });
+    expect(usage.days).toHaveLength(30);
+    expect(usage.total_session_hours).toBeGreaterThan(100);
+    expect(store.listEvents({ projectPath: seeded.projectPath })).toHaveLength(10_000);
+  });
+});
