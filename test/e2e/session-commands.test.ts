@@ -177,6 +177,20 @@ describe("kill-session", () => {
     expect(result.stderr).toMatch(/no session named nope/);
     expect(await world.tmux.sessionNames()).toEqual([DEV]);
   });
+
+  test("refuses sessions prj does not manage for this project, leaving them alive", async () => {
+    const world = await newWorld();
+    await world.tmux.ok("new-session", "-d", "-s", "hand-made");
+    const foreign = expectExit(await world.prj(["kill-session", "hand-made"]), 1);
+    expect(foreign.stderr).toMatch(/hand-made is not managed by prj/);
+
+    const other = await newWorld("otherproject", world.tmux);
+    plainCommand(other, "theirs");
+    expectExit(await other.prj(["run", "theirs"]), 0);
+    const cross = expectExit(await world.prj(["kill-session", "theirs"]), 1);
+    expect(cross.stderr).toMatch(/belongs to another prj project/);
+    expect((await world.tmux.sessionNames()).sort()).toEqual(["hand-made", "theirs"]);
+  });
 });
 
 describe("cleanup-sessions", () => {
