@@ -10,12 +10,12 @@ export default defineCommand({
   },
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
-    const { readProcessTable, processTree } = await import("../sessions/processes.ts");
+    const { readProcessTable, ProcessIndex } = await import("../sessions/processes.ts");
     const { redactEnvironment } = await import("../plan/redact.ts");
     const doc = await withSessionContext(async ({ tmux, store, project }) => {
       const info = await tmux.getSessionInfo(args.name);
       if (!info) throw new PrjError(`no session named ${args.name}`, { hint: "`prj list-sessions --all` shows the live sessions" });
-      const tree = processTree(await readProcessTable(), info.panes.map((pane) => pane.pid));
+      const tree = new ProcessIndex(await readProcessTable()).tree(info.panes.map((pane) => pane.pid));
       const history = store.sessionHistory(args.name, project.root).map((row) => ({
         created_at: row.createdAt,
         ended_at: row.endedAt,

@@ -8,7 +8,7 @@ import { TmuxError } from "../errors.ts";
 import type { StateStore } from "../state/db.ts";
 import type { TmuxManager } from "../tmux/manager.ts";
 import { parseRows } from "../tmux/parse.ts";
-import { readProcessTable, type ProcessRow } from "./processes.ts";
+import { ProcessIndex, readProcessTable, type ProcessRow } from "./processes.ts";
 
 const PANE_FIELDS = [
   "session_id",
@@ -55,14 +55,7 @@ export async function listAllPanes(tmux: TmuxManager): Promise<PaneRow[]> {
  * keeps only sessions tagged with that project; sessions come out by name.
  */
 export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], options: { now: Date; project?: string }): SessionSample[] {
-  const children = new Map<number, ProcessRow[]>();
-  const byPid = new Map<number, ProcessRow>();
-  for (const row of processes) {
-    byPid.set(row.pid, row);
-    const list = children.get(row.ppid);
-    if (list) list.push(row);
-    else children.set(row.ppid, [row]);
-  }
+  const index = new ProcessIndex(processes);
   const sessions = new Map<string, { pane: PaneRow; roots: number[] }>();
   for (const pane of panes) {
     if (options.project !== undefined && pane["@prj_project"] !== options.project) continue;
@@ -72,24 +65,10 @@ export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], opt
   }
   const out: SessionSample[] = [];
   for (const { pane, roots } of sessions.values()) {
-    let count = 0;
-    let cpu = 0;
-    let rssKb = 0;
-    // Each session's panes are walked once; a pid is counted once even if reached twice.
-    const seen = new Set<number>();
-    const stack = [...roots];
-    while (stack.length) {
-      const pid = stack.pop()!;
-      if (seen.has(pid)) continue;
-      seen.add(pid);
-      const row = byPid.get(pid);
-      if (row) {
-        count += 1;
-        cpu += Number.isFinite(row.cpuPercent) ? row.cpuPercent : 0;
-        rssKb += Number.isFinite(row.rssKb) ? row.rssKb : 0;
-      }
-      for (const child of children.get(pid) ?? []) stack.push(child.pid);
-    }
+    const tree = index.tree(roots);
+    const count = tree.length;
+    const cpu = tree.reduce((sum, row) => sum + (Number.isFinite(row.cpuPercent) ? row.cpuPercent : 0), 0);
+    const rssKb = tree.reduce((sum, row) => sum + (Number.isFinite(row.rssKb) ? row.rssKb : 0), 0);
     out.push({
       name: pane.session_name,
       id: pane.session_id,

@@ -20,26 +20,33 @@ export async function readProcessTable(): Promise<ProcessRow[]> {
   return rows;
 }
 
-/** The processes in the trees rooted at `roots` (the pane pids), each counted once. */
-export function processTree(table: ProcessRow[], roots: number[]): ProcessRow[] {
-  const children = new Map<number, ProcessRow[]>();
-  const byPid = new Map<number, ProcessRow>();
-  for (const row of table) {
-    byPid.set(row.pid, row);
-    const list = children.get(row.ppid) ?? [];
-    list.push(row);
-    children.set(row.ppid, list);
+/** A process table indexed by parent, built once and walked per session. */
+export class ProcessIndex {
+  private readonly byPid = new Map<number, ProcessRow>();
+  private readonly children = new Map<number, ProcessRow[]>();
+
+  constructor(table: ProcessRow[]) {
+    for (const row of table) {
+      this.byPid.set(row.pid, row);
+      const list = this.children.get(row.ppid);
+      if (list) list.push(row);
+      else this.children.set(row.ppid, [row]);
+    }
   }
-  const seen = new Set<number>();
-  const out: ProcessRow[] = [];
-  const stack = [...roots];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    const row = byPid.get(pid);
-    if (row) out.push(row);
-    for (const child of children.get(pid) ?? []) stack.push(child.pid);
+
+  /** The processes in the trees rooted at `roots` (pane pids), each counted once even if reached twice. */
+  tree(roots: number[]): ProcessRow[] {
+    const seen = new Set<number>();
+    const out: ProcessRow[] = [];
+    const stack = [...roots];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const row = this.byPid.get(pid);
+      if (row) out.push(row);
+      for (const child of this.children.get(pid) ?? []) stack.push(child.pid);
+    }
+    return out;
   }
-  return out;
 }

@@ -3,8 +3,8 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { git, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { countRows, E2EWorld, ensureBinary, repoRoot, snapshotTree, STACK_LINE } from "./support.ts";
+import { git, tempDir, tempGitRepo } from "../helpers/world.ts";
+import { countRows, E2EWorld, ensureBinary, expectExit, repoRoot, snapshotTree, STACK_LINE } from "./support.ts";
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
 const CORE_COMMANDS = [
@@ -36,12 +36,6 @@ function newWorld(): E2EWorld {
   return world;
 }
 
-/** Shows the whole result when an exit status is not the expected one. */
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-}
 
 async function initialisedRepo(w: E2EWorld): Promise<string> {
   const repo = await tempGitRepo("myproject");

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { countRows, E2EWorld, ensureBinary, snapshotTree, STACK_LINE } from "./support.ts";
+import { countRows, E2EWorld, ensureBinary, expectExit, snapshotTree, STACK_LINE } from "./support.ts";
 
 let world: E2EWorld;
 
@@ -22,11 +22,6 @@ function newWorld(): E2EWorld {
   return world;
 }
 
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-}
 
 interface Project {
   w: E2EWorld;

@@ -6,17 +6,10 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PrivateTmux, run, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { prjBinary } from "./support.ts";
+import { expectExit, prjBinary } from "./support.ts";
 
-export { ensureBinary, prjBinary } from "./support.ts";
+export { ensureBinary, expectExit, prjBinary } from "./support.ts";
 
-/** Throws with the whole output when an exit status is not the expected one. */
-export function expectExit(result: RunResult, code: number): RunResult {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-  return result;
-}
 
 /** Parses stdout as the one JSON document `--json` promises, showing the output when it is not. */
 export function jsonOf<T = any>(result: RunResult): T {

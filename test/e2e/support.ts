@@ -102,3 +102,11 @@ export function countRows(database: string): RowCounts {
 
 /** A stack trace line, as Bun and V8 print them. */
 export const STACK_LINE = /^\s{4}at /m;
+
+/** Throws with the whole output when an exit status is not the expected one, so a failure shows why. */
+export function expectExit(result: RunResult, code: number): RunResult {
+  if (result.exitCode !== code) {
+    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+  return result;
+}
