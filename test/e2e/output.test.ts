@@ -42,7 +42,11 @@ const hasScript = Bun.which("script") !== null && (await run(["script", "--versi
 /** Runs prj on a pseudo-terminal and returns what it wrote there. */
 async function onTerminal(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
   const line = [prjBinary, ...args].map((word) => `'${word}'`).join(" ");
-  const result = await run(["script", "-qec", line, "/dev/null"], { cwd: repo, env: { PRJ_TMUX_SOCKET: world.tmux.socket, TERM: "xterm", ...env } });
+  // CI and TEST are unset because the usage renderer turns colour off under them, as CI logs want.
+  const result = await run(["script", "-qec", line, "/dev/null"], {
+    cwd: repo,
+    env: { PRJ_TMUX_SOCKET: world.tmux.socket, TERM: "xterm", CI: undefined, TEST: undefined, ...env },
+  });
   return result.stdout;
 }
 
