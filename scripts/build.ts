@@ -38,6 +38,9 @@ if (target !== undefined && !target.startsWith("bun-")) {
 const entry = values.entry === undefined ? join(root, "src/main.ts") : resolve(values.entry);
 const outfile = values.outfile === undefined ? join(root, "dist/prj") : resolve(values.outfile);
 const pkg = (await Bun.file(join(root, "package.json")).json()) as { version: string };
+// What the code of this build is: caches of derived data (validated config)
+// written by another build are ignored. Same sources and lockfile, same id.
+const buildId = await sourceHash();
 mkdirSync(dirname(outfile), { recursive: true });
 
 async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
@@ -55,7 +58,7 @@ async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
     // when imported: `prj --version` then loads one tiny chunk instead of the
     // whole bundle's bytecode.
     splitting: true,
-    define: { PRJ_VERSION: JSON.stringify(pkg.version) },
+    define: { PRJ_VERSION: JSON.stringify(pkg.version), PRJ_BUILD_ID: JSON.stringify(buildId) },
     compile: {
       outfile,
       ...(target === undefined ? {} : { target }),
@@ -66,6 +69,17 @@ async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
     },
     throw: false,
   });
+}
+
+/** A hash of every source file, package.json and bun.lock, in a stable order. */
+async function sourceHash(): Promise<string> {
+  const files = [...new Bun.Glob("src/**/*").scanSync({ cwd: root, onlyFiles: true }), "package.json", "bun.lock"].sort();
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (const file of files) {
+    hasher.update(`${file}\0`);
+    hasher.update(await Bun.file(join(root, file)).arrayBuffer());
+  }
+  return `${pkg.version}-${hasher.digest("hex").slice(0, 16)}`;
 }
 
 const started = performance.now();

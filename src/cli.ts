@@ -1,4 +1,4 @@
-import type { ArgsDef, CommandDef } from "citty";
+import type { ArgsDef, CommandDef, ParsedArgs } from "citty";
 import { closest, PrjError, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -104,18 +104,71 @@ async function dispatch(command: CommandDef<any>, rawArgs: string[], path: strin
   }
   const argsDef = (command.args ?? {}) as ArgsDef;
   rejectUnknownFlags(rawArgs, argsDef, path);
-  const { parseArgs } = await import("citty");
-  let args;
-  try {
-    args = parseArgs(rawArgs, argsDef);
-  } catch (error) {
-    if (error instanceof Error && (error as { code?: string }).code === "EARG") {
-      throw new UsageError(`${path.join(" ")}: ${stripAnsi(error.message)}`, `run \`${path.join(" ")} --help\``);
+  let args = plainArgs(rawArgs, argsDef);
+  if (args === undefined) {
+    const { parseArgs } = await import("citty");
+    try {
+      args = parseArgs(rawArgs, argsDef);
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: string }).code === "EARG") {
+        throw new UsageError(`${path.join(" ")}: ${stripAnsi(error.message)}`, `run \`${path.join(" ")} --help\``);
+      }
+      throw error;
     }
-    throw error;
   }
   if (!command.run) throw new PrjError(`${path.join(" ")} cannot be run`);
   await command.run({ rawArgs, args, cmd: command });
+}
+
+/**
+ * The arguments of the commonest command lines, parsed as citty parses them,
+ * without loading citty (see commands/define.ts): only boolean flags (no
+ * aliases or defaults) and positionals, every positional given. Anything else
+ * is undefined, and citty parses it. Flags were checked by rejectUnknownFlags.
+ */
+export function plainArgs(rawArgs: string[], argsDef: ArgsDef): ParsedArgs | undefined {
+  const positionals: string[] = [];
+  const defs = Object.entries(argsDef);
+  for (const [, def] of defs) {
+    if (def.type !== "boolean" && def.type !== "positional") return undefined;
+    if ("alias" in def || "default" in def || "required" in def) return undefined;
+  }
+  const flags: Record<string, boolean> = {};
+  const negated: string[] = [];
+  for (const [index, raw] of rawArgs.entries()) {
+    if (raw === "--") {
+      positionals.push(...rawArgs.slice(index + 1));
+      break;
+    }
+    if (!raw.startsWith("--")) {
+      if (raw.startsWith("-") && raw !== "-") return undefined; // short flags are citty's
+      positionals.push(raw);
+    } else if (raw.startsWith("--no-")) negated.push(raw.slice(5));
+    else {
+      const equals = raw.indexOf("=");
+      // citty turns `--flag=value` of a boolean into value !== "false".
+      flags[equals === -1 ? raw.slice(2) : raw.slice(2, equals)] = equals === -1 || raw.slice(equals + 1) !== "false";
+    }
+  }
+  // citty applies --no-flag after everything else.
+  for (const name of negated) flags[name] = false;
+  const args: Record<string, unknown> = { _: positionals };
+  for (const [name, value] of Object.entries(flags)) {
+    args[name] = value;
+    args[camel(name)] = value;
+  }
+  const given = [...positionals];
+  for (const [name, def] of defs) {
+    if (def.type !== "positional") continue;
+    const value = given.shift();
+    if (value === undefined) return undefined; // citty's "missing argument" message
+    args[name] = value;
+  }
+  return args as ParsedArgs;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, char: string) => char.toUpperCase());
 }
 
 /** citty accepts any flag; a typo must instead stop the run with a hint. */

@@ -18,8 +18,9 @@ async function main(args: string[]): Promise<void> {
     await runCli(args);
   } catch (error) {
     const { formatError, exitCodeOf } = await import("./errors.ts");
-    const { logs } = await import("./ui/log.ts");
-    process.stderr.write(`${formatError(error, logs("debug"))}\n`);
+    const { logs, writeStderr } = await import("./ui/log.ts");
+    // Not process.stderr, whose stream costs ~10 ms to build (see ui/log.ts).
+    writeStderr(`${formatError(error, logs("debug"))}\n`);
     process.exitCode = exitCodeOf(error);
     // sessions.log keeps every error, with the subcommand it came from.
     const { sessionLog } = await import("./ui/session-log.ts");

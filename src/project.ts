@@ -21,8 +21,9 @@ export async function openProject(cwd: string = process.cwd()): Promise<Project>
     throw new UsageError(`no .prj directory found in ${cwd} or any parent`, "run `prj init` in your repository first");
   }
   const paths = projectPaths(root);
-  const { loadSettings } = await import("./config/load.ts");
-  const settings = loadSettings(paths.prj);
+  // Through the validated-config cache: unchanged files cost no YAML parsing or TypeBox.
+  const { loadSettingsCached } = await import("./config/cache.ts");
+  const settings = await loadSettingsCached(paths.prj);
   return {
     name: settings.project.name,
     root,

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { PrjError } from "../errors.ts";
 import { printJson } from "../ui/output.ts";
 

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { writeOut } from "../ui/output.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { UsageError } from "../errors.ts";
 import { writeOut } from "../ui/output.ts";
 import { isShell, SHELLS, completionScript } from "../completion/scripts.ts";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { printJson, useColor, writeOut } from "../ui/output.ts";
 
 const LABELS = { ok: "ok", warn: "warn", fail: "FAIL" } as const;

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 
 export default defineCommand({
   meta: { name: "freeze", description: "Write a command that reproduces a running session's windows, panes and layouts" },

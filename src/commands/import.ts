@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import type { PeerTool } from "../import/import.ts";
 
 const ARGS = {

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { relative } from "node:path";
 import { initProject } from "../init/init.ts";
 import { printJson } from "../ui/output.ts";

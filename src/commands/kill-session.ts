@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { printJson } from "../ui/output.ts";
 
 export default defineCommand({

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { openProject } from "../project.ts";
 import { printJson, table } from "../ui/output.ts";
 

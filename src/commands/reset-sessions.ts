@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { printJson } from "../ui/output.ts";
 
 export default defineCommand({
@@ -12,7 +12,8 @@ export default defineCommand({
     process.stdout.write(
       `Recorded ${result.ended.length} ended session(s)${result.ended.length ? `: ${result.ended.join(", ")}` : ""}\n` +
         `Adopted ${result.adopted.length} live session(s)${result.adopted.length ? `: ${result.adopted.join(", ")}` : ""}\n` +
-        `Marked ${result.interrupted} interrupted run(s)\n`,
+        `Marked ${result.interrupted} interrupted run(s)\n` +
+        `Recorded ${result.worktrees_removed.length} removed worktree(s)${result.worktrees_removed.length ? `: ${result.worktrees_removed.join(", ")}` : ""}\n`,
     );
   },
 });

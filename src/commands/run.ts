@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { UsageError } from "../errors.ts";
 import { printJson, writeOut } from "../ui/output.ts";
 
@@ -31,7 +31,8 @@ export default defineCommand({
       } else writeOut(`Run ${result.report.event_id} succeeded\n`);
     }
     if (result.report.status !== "succeeded") {
-      process.stderr.write(`prj: run ${result.report.status}: ${result.report.error ?? ""}\n`);
+      const { writeStderr } = await import("../ui/log.ts");
+      writeStderr(`prj: run ${result.report.status}: ${result.report.error ?? ""}\n`);
       process.exitCode = 1;
     }
   },

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { printJson, table, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
@@ -8,8 +8,10 @@ export default defineCommand({
     const { withSessionContext } = await import("../sessions/context.ts");
     const { isStale, listProjectSessions } = await import("../sessions/queries.ts");
     const { presentedStatus } = await import("../state/reports.ts");
+    const { reconcileWorktrees } = await import("../worktrees/manage.ts");
     const doc = await withSessionContext(async ({ project, tmux, store }) => {
-      const live = await tmux.listSessions();
+      // Worktrees removed with plain git are recorded as removed first, so only live ones are shown.
+      const [live] = await Promise.all([tmux.listSessions(), reconcileWorktrees(project, store)]);
       const mine = live.filter((session) => session.project === project.root);
       const timeout = project.settings.tmux.session_timeout_seconds;
       const sessions = await listProjectSessions(tmux, project, false);

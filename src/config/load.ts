@@ -11,29 +11,17 @@
  * either, because it would drop unknown keys instead of reporting them.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { ConfigError, PrjError, closest } from "../errors.ts";
-import {
-  CommandConfig,
-  DEFAULT_NAMING_PATTERN,
-  DEFAULT_PORT_BASE,
-  DEFAULT_SESSION_TIMEOUT,
-  DEFAULT_TASK,
-  DEFAULT_WINDOW_NAME,
-  DEFAULT_WORKTREE_BASE_PATH,
-  FALLBACK_SHELL,
-  GlobalConfig,
-  NAME_PATTERN,
-  ProjectConfig,
-  parseDuration,
-  type Settings,
-} from "./schema.ts";
+import { displayPath, globalConfigPath, type Env } from "./files.ts";
+import { mergeSettings } from "./merge.ts";
+import { CommandConfig, GlobalConfig, NAME_PATTERN, ProjectConfig, type Settings } from "./schema.ts";
 
-export type Env = Record<string, string | undefined>;
+// Light helpers that live apart so the config cache can use them without yaml or TypeBox.
+export { displayPath, globalConfigPath, mergeSettings, type Env };
 
 /** 1-based line and column, as editors show them. */
 export interface Position {
@@ -47,6 +35,8 @@ export interface SourceFile {
   path: string;
   /** The path as shown to the user (see {@link displayPath}). */
   displayPath: string;
+  /** The text that was parsed; the config cache keys its entries on it. */
+  text: string;
   /** Plain JS data; `null` for an empty or comment-only file. */
   data: unknown;
   /**
@@ -58,30 +48,6 @@ export interface SourceFile {
   positionOf(path: readonly (string | number)[], target?: "value" | "key"): Position;
   /** Whether a node exists at exactly `path`. */
   has(path: readonly (string | number)[]): boolean;
-}
-
-/**
- * How a file path is shown in messages: relative to the current directory when
- * the file is inside it (`.prj/commands/dev.yaml`), else `~/…` under HOME,
- * else absolute. One rule everywhere, so messages are predictable.
- */
-export function displayPath(absPath: string, cwd?: string, home: string | undefined = process.env.HOME): string {
-  let base = cwd;
-  if (base === undefined) {
-    try {
-      base = process.cwd();
-    } catch (error) {
-      // The current directory was deleted under us; an absolute path is still exact.
-      if (!(error instanceof Error)) throw error;
-      base = undefined;
-    }
-  }
-  if (base !== undefined) {
-    const rel = relative(base, absPath);
-    if (rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return rel;
-  }
-  if (home && home !== sep && absPath.startsWith(home + sep)) return `~${absPath.slice(home.length)}`;
-  return absPath;
 }
 
 /**
@@ -134,6 +100,7 @@ export function parseYamlFile(path: string, text?: string): SourceFile {
   return {
     path: absolute,
     displayPath: shown,
+    text: source,
     data,
     positionOf(nodePath, target = "value") {
       return position(locate(doc, nodePath, target).offset);
@@ -454,14 +421,6 @@ export interface CommandFile {
   path: string;
 }
 
-/** `$XDG_CONFIG_HOME/prunejuice/config.yaml`, default `~/.config/prunejuice/config.yaml`. */
-export function globalConfigPath(env: Env = process.env): string {
-  const xdg = env.XDG_CONFIG_HOME;
-  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".config");
-  return join(base, "prunejuice", "config.yaml");
-}
-
 /** Loads and validates the global config; a missing file means all defaults. */
 export function loadGlobalConfig(env: Env = process.env): LoadedConfig<GlobalConfig> {
   const path = globalConfigPath(env);
@@ -598,53 +557,6 @@ function checkArguments(config: CommandConfig, source: SourceFile): void {
       );
     }
   }
-}
-
-/**
- * Layers built-in defaults < global < project into one {@link Settings} with
- * every field filled. The command and CLI layers sit above this and are
- * applied by the caller (e.g. `session.auto_attach`, then `--attach`).
- * `projectRoot` (the main worktree) names the project when the config does not,
- * and `env.SHELL` is the shell default before `/bin/sh`.
- */
-export function mergeSettings(
-  global: GlobalConfig,
-  project: ProjectConfig,
-  context: { projectRoot: string; env?: Env },
-): Settings {
-  const env = context.env ?? process.env;
-  const timeout =
-    project.sessions?.session_timeout ??
-    project.tmux?.session_timeout ??
-    global.tmux?.session_timeout ??
-    DEFAULT_SESSION_TIMEOUT;
-  return {
-    defaults: {
-      shell: project.defaults?.shell ?? global.defaults?.shell ?? (env.SHELL || FALLBACK_SHELL),
-      tmux_session_prefix: project.defaults?.tmux_session_prefix ?? global.defaults?.tmux_session_prefix ?? "",
-    },
-    tmux: {
-      auto_attach: project.tmux?.auto_attach ?? global.tmux?.auto_attach ?? false,
-      session_timeout_seconds: parseDuration(timeout),
-      default_window_name: project.tmux?.default_window_name ?? global.tmux?.default_window_name ?? DEFAULT_WINDOW_NAME,
-      socket_name: project.tmux?.socket_name ?? global.tmux?.socket_name,
-    },
-    project: {
-      name: project.project?.name ?? basename(resolve(context.projectRoot)),
-    },
-    sessions: {
-      tmux_config: project.sessions?.tmux_config,
-      default_task: project.sessions?.default_task ?? DEFAULT_TASK,
-      naming_pattern: project.sessions?.naming_pattern ?? DEFAULT_NAMING_PATTERN,
-      auto_cleanup: project.sessions?.auto_cleanup ?? false,
-    },
-    worktrees: {
-      base_path: project.worktrees?.base_path ?? DEFAULT_WORKTREE_BASE_PATH,
-      copy_files: [...(project.worktrees?.copy_files ?? [])],
-      port_base: project.worktrees?.port_base ?? DEFAULT_PORT_BASE,
-    },
-    environments: { ...(project.environments ?? {}) },
-  };
 }
 
 /**

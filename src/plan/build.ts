@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { CommandConfig, EnvMap, Pane, Settings, Step, Window } from "../config/schema.ts";
-import { parseDuration } from "../config/schema.ts";
+import { parseDuration } from "../config/defaults.ts";
 import { ConfigError, closest, UsageError } from "../errors.ts";
 import { buildSessionName, uniqueName } from "../naming.ts";
 import { branchNameProblem } from "../git/refs.ts";
@@ -82,7 +82,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     ...args,
   };
   const render = (template: string, path: (string | number)[], quote?: (value: string, before: string) => string) =>
-    renderAt(template, vars, at(path), quote);
+    renderAt(template, vars, () => at(path), quote);
 
   // Worktree: its branch decides `branch`, `worktree` and the default paths.
   let worktree: RunPlan["worktree"] = null;
@@ -178,6 +178,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
       windows,
       identity,
       shell: settings.defaults.shell,
+      plainPanesUseShell: settings.defaults.shell_configured,
       tmuxConfig: settings.sessions.tmux_config ? resolve(project.path, settings.sessions.tmux_config) : undefined,
       size: observed.terminalSize,
       autoAttach: session.auto_attach ?? settings.tmux.auto_attach,
@@ -256,14 +257,15 @@ function resolveArguments(
 function renderAt(
   template: string,
   vars: Record<string, string | undefined>,
-  where: { file: string; line: number; col: number; path: string },
+  // A thunk: finding a position may parse the YAML (config/cache.ts), so only an error asks.
+  where: () => { file: string; line: number; col: number; path: string },
   quote?: (value: string, before: string) => string,
 ): string {
   try {
     return renderTemplate(template, vars, quote ? { quote } : {});
   } catch (error) {
-    if (error instanceof TemplateError) throw new ConfigError(where, error.reason, error.hint);
-    if (error instanceof ShellQuoteError) throw new ConfigError(where, error.message, "pass the value some other way, e.g. through PRJ_ARG_<NAME>");
+    if (error instanceof TemplateError) throw new ConfigError(where(), error.reason, error.hint);
+    if (error instanceof ShellQuoteError) throw new ConfigError(where(), error.message, "pass the value some other way, e.g. through PRJ_ARG_<NAME>");
     throw error;
   }
 }
@@ -417,10 +419,10 @@ function checkBuiltinPlacement(
   for (const [path, order] of PHASE_ORDER) {
     lists(path).forEach((step, index) => {
       if (typeof step !== "string" || !isBuiltinStep(step)) return;
-      const where = at([...path, index]);
-      if (placed.has(step)) throw new ConfigError(where, `built-in step ${step} is listed twice`);
-      if (step === "create-worktree" && !config.worktree) throw new ConfigError(where, "create-worktree needs a `worktree:` block");
-      if (step === "start-session" && !config.session) throw new ConfigError(where, "start-session needs a `session:` block");
+      const where = () => at([...path, index]);
+      if (placed.has(step)) throw new ConfigError(where(), `built-in step ${step} is listed twice`);
+      if (step === "create-worktree" && !config.worktree) throw new ConfigError(where(), "create-worktree needs a `worktree:` block");
+      if (step === "start-session" && !config.session) throw new ConfigError(where(), "start-session needs a `session:` block");
       placed.set(step, { order, index, path: [...path, index] });
     });
   }

@@ -37,6 +37,8 @@ export interface SessionSpec {
   identity: SessionIdentity;
   /** The interactive shell commands are run in and fall back to. */
   shell: string;
+  /** Plain panes (no command) start `shell` as a login shell, instead of tmux's default-shell. */
+  plainPanesUseShell?: boolean;
   /** Absolute path of a tmux config to source into the new session, when it exists. */
   tmuxConfig?: string;
   size?: { columns: number; rows: number };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atDeadline, earliest } from "../exec/deadline.ts";
 import {
@@ -16,7 +16,7 @@ import { SessionLifecycleManager, type SessionOutcome } from "../sessions/lifecy
 import type { StateStore } from "../state/db.ts";
 import { explicitBuiltins } from "../steps/builtins.ts";
 import { runStepProcess, StepFailure } from "../steps/runner.ts";
-import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
+import type { TmuxManager } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import { recordWorktree as recordWorktreePort } from "../worktrees/ports.ts";
@@ -51,6 +51,7 @@ interface RunContext {
   prepared: PreparedRun;
   lifecycle: SessionLifecycleManager;
   store: StateStore;
+  tmux: TmuxManager;
 }
 
 /**
@@ -91,7 +92,7 @@ export async function executeRun(
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   const cancelRunTimer = state.deadline === undefined ? undefined : atDeadline(state.deadline, () => state.abort.abort("timeout"));
-  const run: RunContext = { state, project, prepared, lifecycle: new SessionLifecycleManager(tmux, store, project.root), store };
+  const run: RunContext = { state, project, prepared, lifecycle: new SessionLifecycleManager(tmux, store, project.root), store, tmux };
   try {
     const explicit = explicitBuiltins(plan.steps);
     // Steps come from state.plan: creating the worktree and the session settle its port and name.
@@ -172,16 +173,13 @@ async function createWorktree(run: RunContext): Promise<void> {
 async function startSession(run: RunContext): Promise<void> {
   const { state, project, prepared, lifecycle } = run;
   checkAborted(state);
-  const timeoutSeconds = project.settings.tmux.session_timeout_seconds;
+  if (project.settings.sessions.auto_cleanup) await removeStaleSessions(run);
   let finalPlan = state.plan;
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
     // Sessions without a worktree block live in the main checkout.
     worktreePath: state.worktree?.path ?? state.plan.worktree?.path ?? project.root,
     redact: state.redact,
-    beforeCreate: project.settings.sessions.auto_cleanup
-      ? (live) => removeStaleSessions(live, project, lifecycle, timeoutSeconds)
-      : undefined,
     specFor: (live) => {
       finalPlan = prepared.replan(live);
       return finalPlan.session!;
@@ -198,26 +196,29 @@ async function startSession(run: RunContext): Promise<void> {
   }
 }
 
-/** `sessions.auto_cleanup`: this project's idle, unattached sessions go before a new one is made. */
-async function removeStaleSessions(
-  live: TmuxSession[],
-  project: Project,
-  lifecycle: SessionLifecycleManager,
-  timeoutSeconds: number,
-): Promise<TmuxSession[]> {
-  const now = Date.now();
-  const keep: TmuxSession[] = [];
-  for (const session of live) {
-    const stale =
-      session.project === project.root && session.attached === 0 && now - session.lastActivity.getTime() > timeoutSeconds * 1000;
-    if (!stale) {
-      keep.push(session);
-      continue;
+/**
+ * `sessions.auto_cleanup`: this project's idle, unattached sessions go before
+ * a new one is made, killed the way `prj cleanup-sessions --stale` kills them
+ * (their `cleanup_steps` first). This happens before the creation lock is
+ * taken: cleanup steps may take minutes, and other prj processes would wait
+ * for the lock meanwhile. Creation then reads the live sessions afresh.
+ */
+async function removeStaleSessions(run: RunContext): Promise<void> {
+  const { project, tmux } = run;
+  const { isStale } = await import("../sessions/queries.ts");
+  const { killManagedSession } = await import("../sessions/kill.ts");
+  const timeoutSeconds = project.settings.tmux.session_timeout_seconds;
+  const stale = (await tmux.listSessions()).filter((session) => session.project === project.root && isStale(session, timeoutSeconds));
+  for (const session of stale) {
+    checkAborted(run.state);
+    try {
+      await killManagedSession(run, session.name, "cleanup");
+      log.info(`removed stale session ${session.name}`);
+    } catch (error) {
+      // Another prj may have removed it first; a stale session left behind must not fail this run.
+      log.warn(`could not remove stale session ${session.name}: ${run.state.redact(error instanceof Error ? error.message : String(error))}`);
     }
-    await lifecycle.killSession(session.name, "cleanup");
-    log.info(`removed stale session ${session.name}`);
   }
-  return keep;
 }
 
 async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "post", run: RunContext): Promise<void> {
@@ -241,9 +242,7 @@ async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "po
  */
 async function runOneStep(step: StepSpec, state: RunState, project: Project): Promise<void> {
   state.stepNumber += 1;
-  const dir = join(project.paths.artifacts, String(state.eventId));
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const logFile = join(dir, `${String(state.stepNumber).padStart(2, "0")}-${step.name}.log`);
+  const logFile = join(project.paths.artifacts, String(state.eventId), `${String(state.stepNumber).padStart(2, "0")}-${step.name}.log`);
   const base = state.worktree?.path ?? project.root;
   const cwd = step.kind !== "builtin" && step.workingDirectory ? resolve(base, step.workingDirectory) : base;
   const stepDeadline = step.timeoutSeconds === undefined ? undefined : Date.now() + step.timeoutSeconds * 1000;

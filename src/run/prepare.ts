@@ -65,8 +65,8 @@ export async function prepareRun(
   cliArguments: Record<string, string>,
   context: { sessions: ObservedSession[]; store: StateStore | undefined },
 ): Promise<PreparedRun> {
-  const { loadCommand } = await import("../config/load.ts");
-  const loaded = loadCommand(project.paths.prj, commandName);
+  const { loadCommandCached } = await import("../config/cache.ts");
+  const loaded = await loadCommandCached(project.paths.prj, commandName);
   const store = context.store;
   // Only commands with a worktree block pay for asking git.
   const worktrees = loaded.config.worktree ? await listWorktrees(project.root) : [];

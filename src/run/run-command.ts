@@ -1,6 +1,8 @@
+import { UsageError } from "../errors.ts";
 import type { RunPlan } from "../plan/types.ts";
 import { openProject } from "../project.ts";
 import { TmuxManager } from "../tmux/manager.ts";
+import { log } from "../ui/log.ts";
 import { parseAssignments, prepareRun } from "./prepare.ts";
 import type { RunReport } from "./execute.ts";
 
@@ -34,8 +36,28 @@ export async function runNamedCommand(
       return { kind: "plan", plan: prepared.replan(live) };
     }
     const { executeRun } = await import("./execute.ts");
-    return { kind: "report", report: await executeRun(project, prepared, store!, tmux, { attach: options.attach }) };
+    const attach = await decideAttach(prepared.plan, options.attach, tmux);
+    return { kind: "report", report: await executeRun(project, prepared, store!, tmux, { attach }) };
   } finally {
     store?.close();
   }
+}
+
+/**
+ * Whether the run ends by attaching, decided before anything runs. Attaching
+ * needs a terminal, unless prj runs inside tmux on the same server (it then
+ * switches the client). Without one, an explicit `--attach` is an input error
+ * (exit 2, nothing created), and `auto_attach` from the config is skipped.
+ */
+async function decideAttach(plan: RunPlan, cliAttach: boolean | undefined, tmux: TmuxManager): Promise<boolean> {
+  const wanted = cliAttach ?? plan.session?.autoAttach ?? false;
+  if (!wanted || !plan.session || tmux.isCurrentServer()) return wanted;
+  // node:tty rather than process.stdin/stdout, whose streams cost ~10 ms to build.
+  const { isatty } = await import("node:tty");
+  if (isatty(0) && isatty(1)) return true;
+  if (cliAttach) {
+    throw new UsageError("cannot --attach: there is no terminal", "run it from a terminal, or without --attach and then `prj attach NAME` from one");
+  }
+  log.info("not attaching: no terminal");
+  return false;
 }

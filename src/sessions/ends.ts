@@ -22,10 +22,15 @@ export type EndTimeSource = "tmux-hook" | "server-exit" | "reconcile";
 /** The file rotates past this size; the previous one is kept as `.1` and still read. */
 const MAX_BYTES = 1024 * 1024;
 
-/** Parses the lines of the ends file; a malformed line (a torn write) is skipped. */
-export function parseEndRecords(text: string): EndRecord[] {
+/**
+ * Parses the lines of the ends file; a malformed line (a torn write) is
+ * skipped. With `only`, lines that cannot concern that session (another
+ * session's `closed` record) are skipped unparsed: the file holds a line per
+ * session ever closed, up to a megabyte, and one session needs a few of them.
+ */
+export function parseEndRecords(text: string, only?: { tmuxId: string | null }): EndRecord[] {
   const out: EndRecord[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of only ? linesFor(text, only.tmuxId) : text.split("\n")) {
     const [kind, socketPath, id, epoch, ...rest] = line.split("\t");
     if ((kind !== "closed" && kind !== "server") || !socketPath || !id || rest.length > 0) continue;
     if (!/^\d+$/.test(epoch ?? "")) continue;
@@ -34,12 +39,30 @@ export function parseEndRecords(text: string): EndRecord[] {
   return out;
 }
 
-/** Every record in the ends file and its rotated predecessor. */
-export function readEndRecords(file: string = sessionEndsFile()): EndRecord[] {
+/**
+ * The lines that may concern one session: those holding its id as a field,
+ * and server exits. Found with indexOf rather than by splitting the whole file,
+ * which costs a millisecond or more in a short-lived process.
+ */
+function linesFor(text: string, tmuxId: string | null): string[] {
+  const lines: string[] = [];
+  for (const needle of tmuxId ? [`\t${tmuxId}\t`, "server\t"] : ["server\t"]) {
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+      const start = text.lastIndexOf("\n", at) + 1;
+      if (needle === "server\t" && start !== at) continue;
+      const end = text.indexOf("\n", at);
+      lines.push(text.slice(start, end === -1 ? text.length : end));
+    }
+  }
+  return lines;
+}
+
+/** Every record in the ends file and its rotated predecessor (with `only`: those that may concern that session). */
+export function readEndRecords(file: string = sessionEndsFile(), only?: { tmuxId: string | null }): EndRecord[] {
   const out: EndRecord[] = [];
   for (const path of [`${file}.1`, file]) {
     try {
-      out.push(...parseEndRecords(readFileSync(path, "utf8")));
+      out.push(...parseEndRecords(readFileSync(path, "utf8"), only));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") log.debug(`cannot read ${path}: ${String(error)}`);
     }

@@ -56,9 +56,7 @@ export async function killManagedSession(
   const ran: string[] = [];
   for (const [index, step] of cleanup.entries()) {
     try {
-      const { mkdirSync } = await import("node:fs");
       const dir = `${project.paths.artifacts}/${eventId}`;
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
       await runStepProcess(step, {
         cwd: row?.worktreePath ?? live.path,
         env: { ...(process.env as Record<string, string>), ...environment },

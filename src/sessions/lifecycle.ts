@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { PrjError } from "../errors.ts";
 import type { SessionSpec } from "../plan/types.ts";
 import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
-import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
+import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
@@ -23,8 +23,6 @@ export interface CreateSessionRequest {
   worktreePath?: string;
   /** Scrubs secrets from text that reaches logs. */
   redact(text: string): string;
-  /** Called with the live list before naming, under the same lock (stale clean-up). */
-  beforeCreate?(live: TmuxSession[]): Promise<TmuxSession[]>;
 }
 
 /**
@@ -42,8 +40,24 @@ export class SessionLifecycleManager {
 
   async createSessionWithEnvironment(request: CreateSessionRequest): Promise<SessionOutcome> {
     return this.store.immediateAsync(async () => {
-      let live = await this.tmux.listSessions();
-      if (request.beforeCreate) live = await request.beforeCreate(live);
+      // One tmux client in the common case: name the session as if the name
+      // were free and send the whole batch. When the name is taken, new-session
+      // (first in the batch) fails and tmux runs nothing after it; only then
+      // are the live sessions read, to reuse a session of this identity or to
+      // pick a -2 suffix. tmux decides atomically whether the name is free, and
+      // the write lock held here makes a racing prj wait until this run has
+      // recorded its session, so it finds and reuses it.
+      const guess = request.specFor([]);
+      if (directoriesExist(guess)) {
+        try {
+          const tmuxId = await this.tmux.createSession(guess, request.redact);
+          return await this.recordCreated(guess, tmuxId, request);
+        } catch (error) {
+          if (!(error instanceof SessionNameTakenError)) throw error;
+          log.debug(`session name ${guess.name} is in use; reading the live sessions`);
+        }
+      }
+      const live = await this.tmux.listSessions();
       const spec = request.specFor(live);
       const existing = live.find((session) => session.name === spec.name);
       if (existing) {
@@ -56,21 +70,26 @@ export class SessionLifecycleManager {
       // tmux silently falls back to $HOME for a missing -c directory; say so instead.
       assertDirectoriesExist(spec);
       const tmuxId = await this.tmux.createSession(spec, request.redact);
-      let sessionRowId: number;
-      try {
-        const stale = this.store.findLiveSession(spec.name, this.socketKey());
-        // A row for a session that is no longer in tmux was killed behind our back.
-        if (stale) this.recordGone(stale, readEndRecords(), new Date());
-        sessionRowId = this.recordSession(spec, tmuxId, request);
-        this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
-      } catch (error) {
-        await this.tmux.killSession(spec.name).catch((killError: unknown) => {
-          log.warn(`could not remove session ${spec.name} after a failed record: ${String(killError)}`);
-        });
-        throw error;
-      }
-      return { name: spec.name, created: true, tmuxId, sessionRowId };
+      return this.recordCreated(spec, tmuxId, request);
     });
+  }
+
+  /** Records a session this run has just created; if that fails, the session goes again. */
+  private async recordCreated(spec: SessionSpec, tmuxId: string, request: CreateSessionRequest): Promise<SessionOutcome> {
+    let sessionRowId: number;
+    try {
+      const stale = this.store.findLiveSession(spec.name, this.socketKey());
+      // A row for a session that is no longer in tmux was killed behind our back.
+      if (stale) this.recordGone(stale, readEndRecords(undefined, { tmuxId: stale.tmuxId }), new Date());
+      sessionRowId = this.recordSession(spec, tmuxId, request);
+      this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
+    } catch (error) {
+      await this.tmux.killSession(spec.name).catch((killError: unknown) => {
+        log.warn(`could not remove session ${spec.name} after a failed record: ${String(killError)}`);
+      });
+      throw error;
+    }
+    return { name: spec.name, created: true, tmuxId, sessionRowId };
   }
 
   private recordSession(spec: SessionSpec, tmuxId: string, request: CreateSessionRequest, createdAt?: Date): number {
@@ -226,6 +245,19 @@ export class SessionLifecycleManager {
     });
     if (records.length) rotateEndRecords();
     return { ended, adopted };
+  }
+}
+
+/** Whether every window's and pane's working directory exists (the fast path checks before it creates). */
+function directoriesExist(spec: SessionSpec): boolean {
+  return spec.windows.every((window) => window.panes.every((pane) => isDirectory(pane.workingDirectory)));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // missing or unreadable: assertDirectoriesExist says which
   }
 }
 

@@ -48,11 +48,16 @@ export function isStale(session: TmuxSession, timeoutSeconds: number, now = Date
   return session.attached === 0 && now - session.lastActivity.getTime() > timeoutSeconds * 1000;
 }
 
-/** Marks runs left `running` by a dead prj as interrupted, and sessions gone from tmux as ended. */
+/**
+ * Marks runs left `running` by a dead prj as interrupted, sessions gone from
+ * tmux as ended, and worktrees git no longer lists as removed.
+ */
 export async function reconcileState(store: StateStore, project: Project, tmux: TmuxManager) {
   const { processIsAlive } = await import("../state/db.ts");
   const interrupted = store.markInterruptedEvents(project.root, processIsAlive);
   const { SessionLifecycleManager } = await import("./lifecycle.ts");
   const result = await new SessionLifecycleManager(tmux, store, project.root).reconcile();
-  return { ...result, interrupted };
+  const { reconcileWorktrees } = await import("../worktrees/manage.ts");
+  const worktreesRemoved = await reconcileWorktrees(project, store);
+  return { ...result, interrupted, worktrees_removed: worktreesRemoved };
 }

@@ -1,13 +1,14 @@
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { PrjError } from "../errors.ts";
 import { atDeadline } from "../exec/deadline.ts";
 import type { StepSpec } from "../plan/types.ts";
-import { log } from "../ui/log.ts";
+import { log, writeStderr } from "../ui/log.ts";
 
 export interface StepContext {
   cwd: string;
   env: Record<string, string>;
-  /** Where the step's combined output is saved. */
+  /** Where the step's combined output is saved; its directory is made when the step starts. */
   logFile: string;
   /** Absolute deadline (ms since epoch) from the run's and the step's timeouts. */
   deadline?: number;
@@ -45,6 +46,8 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   if (!existsSync(context.cwd)) {
     throw new StepFailure(`step ${step.name} cannot start: its directory ${context.cwd} does not exist`, "failed");
   }
+  // The run's log directory appears with its first step that starts, so an empty one never suggests logs.
+  mkdirSync(dirname(context.logFile), { recursive: true, mode: 0o700 });
   const file = createWriteStream(context.logFile, { mode: 0o600 });
   let child: ReturnType<typeof spawnStep>;
   try {
@@ -74,7 +77,13 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
     // succeeded may leave a service running in the background.
     if (stopped || exitCode !== 0) killGroup(child.pid, "SIGKILL");
     // A background process may still hold the pipes open; read on only briefly.
-    const drained = await Promise.race([output.then(() => true), Bun.sleep(300).then(() => false)]);
+    // The grace timer is cleared once the pipes close, so it never keeps prj alive by itself.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const drained = await Promise.race([
+      output.then(() => true),
+      new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), 300))),
+    ]);
+    clearTimeout(grace);
     if (!drained) {
       for (const reader of readers) await reader.cancel().catch((error: unknown) => log.debug(`step output not closed: ${String(error)}`));
     }
@@ -134,7 +143,8 @@ async function pump(
     pending += text;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
-    for (const line of lines) process.stderr.write(`[${name}] ${line}\n`);
+    // Not process.stderr: building that stream costs ~10 ms (see ui/log.ts).
+    if (lines.length > 0) writeStderr(lines.map((line) => `[${name}] ${line}\n`).join(""));
   }
-  if (pending) process.stderr.write(`[${name}] ${pending}\n`);
+  if (pending) writeStderr(`[${name}] ${pending}\n`);
 }

@@ -189,7 +189,8 @@ export class TmuxManager {
   /**
    * Creates a whole session with one tmux client: the commands travel on stdin
    * to `source-file -`, so environment values never appear in any argv.
-   * Returns the new session's id.
+   * Returns the new session's id. A name already in use is a
+   * {@link SessionNameTakenError}, and then nothing has changed on the server.
    */
   async createSession(spec: SessionSpec, redact: (line: string) => string = (line) => line): Promise<string> {
     const endsFile = sessionEndsFile();
@@ -207,9 +208,30 @@ export class TmuxManager {
     });
     const id = result.stdout.trim().split("\n").pop() ?? "";
     if (result.exitCode !== 0 || !id.startsWith("$")) {
-      throw new TmuxError("new-session", result.stderr || result.stdout);
+      // new-session opens the batch, and the batch is one command list, so when
+      // the name is taken tmux runs nothing after it: nothing was made, and the
+      // session of that name is someone's, never to be removed here.
+      if (result.stderr.startsWith(`duplicate session: ${spec.name}\n`)) throw new SessionNameTakenError(spec.name, result.stderr);
+      const said = redact(result.stderr.trim() || result.stdout.trim());
+      // A server that exits mid-batch (killed, or crashed) lets the client go quietly, even with status 0:
+      // a batch that ends "successfully" without printing the id was cut short. (Asking the server is only
+      // the fallback: one that is still shutting down may answer for a moment.)
+      if (!said && (result.exitCode === 0 || !(await this.serverRunning()))) {
+        throw new TmuxError("new-session", "the tmux server exited while the session was being created");
+      }
+      // The name was free when the batch began, so a session by that name now is the half-made one.
+      if (await this.sessionExists(spec.name)) {
+        await this.killSession(spec.name).catch((error: unknown) => log.warn(`could not remove the half-made session ${spec.name}: ${String(error)}`));
+      }
+      throw new TmuxError("new-session", said || `exit status ${result.exitCode}, and no session id came back`);
     }
     return id;
+  }
+
+  /** Whether a server answers on this manager's socket. */
+  private async serverRunning(): Promise<boolean> {
+    const result = await this.run(["list-sessions", "-F", "#{session_id}"]);
+    return result.exitCode === 0 || !isNoServer(result.stderr);
   }
 
   async killSession(name: string): Promise<void> {
@@ -263,6 +285,16 @@ export class TmuxManager {
     if (!session) return undefined;
     const panes = parseRows(paneText, PANE_FIELDS, "list-panes").map(toPane);
     return { session, panes, environment: parseEnvironment(environmentText) };
+  }
+}
+
+/** `new-session` found the name in use; tmux ran nothing else of the batch. */
+export class SessionNameTakenError extends TmuxError {
+  readonly sessionName: string;
+
+  constructor(name: string, stderr: string) {
+    super("new-session", stderr);
+    this.sessionName = name;
   }
 }
 

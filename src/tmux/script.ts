@@ -12,10 +12,27 @@ import { escapeFormat, tmuxCommandLine } from "./quote.ts";
  */
 export const PANE_WRAPPER = 'set -m; trap : INT; "$1" -ic "$2"; exec "$1" -l';
 
-/** The argv a pane starts with, or none for a plain shell. */
-export function paneArgv(shell: string, command: string | undefined): string[] {
-  if (command === undefined || command.trim() === "") return [];
-  return ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", shell, command];
+/**
+ * Put before the command for plain POSIX shells. dash (and its kin) forks even
+ * the last command of `-c`, and when that job dies of Ctrl-C it raises SIGINT
+ * on itself, which sends an interactive shell to its prompt: the `-ic` shell
+ * would stay behind as a second shell under the pane's. With the trap it exits,
+ * and the wrapper's login shell takes over. bash, zsh and fish leave by
+ * themselves, and fish has no POSIX `trap`, so they get the command as written.
+ */
+export const EXIT_ON_INTERRUPT = "trap 'exit 130' INT\n";
+
+const POSIX_SHELLS = new Set(["sh", "dash", "ash", "ksh", "ksh93", "mksh", "oksh", "pdksh", "posh", "yash"]);
+
+/**
+ * The argv a pane starts with. A plain pane (no command) gets none, so tmux
+ * starts its default-shell, unless `plainShell` asks for `shell` as a login
+ * shell (set when `defaults.shell` comes from a config file).
+ */
+export function paneArgv(shell: string, command: string | undefined, options: { plainShell?: boolean } = {}): string[] {
+  if (command === undefined || command.trim() === "") return options.plainShell ? [shell, "-l"] : [];
+  const name = shell.slice(shell.lastIndexOf("/") + 1);
+  return ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", shell, POSIX_SHELLS.has(name) ? `${EXIT_ON_INTERRUPT}${command}` : command];
 }
 
 /** Exact session target: tmux prefix-matches names unless told `=`, so `foo` would hit `foo-bar`. */
@@ -94,7 +111,7 @@ export function sessionCreationCommands(spec: SessionSpec, options: { recordEnds
   for (const [key, value] of Object.entries({ ...spec.environment, ...firstPaneEnvironment })) {
     newSession.push("-e", `${key}=${value}`);
   }
-  newSession.push(...paneArgv(spec.shell, first.panes[0]!.command));
+  newSession.push(...paneArgv(spec.shell, first.panes[0]!.command, { plainShell: spec.plainPanesUseShell }));
   commands.push(newSession);
   // new-session -e also writes the session environment, which later windows
   // inherit; put back what only the first window was meant to have.
@@ -126,7 +143,7 @@ export function sessionCreationCommands(spec: SessionSpec, options: { recordEnds
     for (const [key, value] of Object.entries({ ...window.environment, ...window.panes[0]!.environment })) {
       newWindow.push("-e", `${key}=${value}`);
     }
-    newWindow.push(...paneArgv(spec.shell, window.panes[0]!.command));
+    newWindow.push(...paneArgv(spec.shell, window.panes[0]!.command, { plainShell: spec.plainPanesUseShell }));
     commands.push(newWindow);
     commands.push(...paneCommands(spec, window, lastWindow));
     // new-window -d leaves the current window alone, so selecting the focused
@@ -140,18 +157,26 @@ export function sessionCreationCommands(spec: SessionSpec, options: { recordEnds
   return commands;
 }
 
+/** Windows of up to this many panes are split without re-tiling in between (when at least 80x24). */
+const MAX_PANES_WITHOUT_RETILING = 3;
+
 /** Splits for a window's remaining panes, its layout, and which pane is active. */
 function paneCommands(spec: SessionSpec, window: WindowSpec, windowTarget: string): string[][] {
   const commands: string[][] = [];
   const panes = window.panes;
-  for (const pane of panes.slice(1)) {
+  // Re-tiling after a split leaves room for the next one on small terminals.
+  // Three panes fit in 80x24 (tmux's size for a session when the terminal's is
+  // unknown) without it, so those windows skip the in-between re-tiling.
+  const roomy = panes.length <= MAX_PANES_WITHOUT_RETILING && (!spec.size || (spec.size.columns >= 80 && spec.size.rows >= 24));
+  for (const [index, pane] of panes.slice(1).entries()) {
     // Splitting the active pane (the newest) keeps panes in declaration order.
     const split = ["split-window", "-t", windowTarget, "-c", escapeFormat(pane.workingDirectory)];
     for (const [key, value] of Object.entries({ ...window.environment, ...pane.environment })) split.push("-e", `${key}=${value}`);
-    split.push(...paneArgv(spec.shell, pane.command));
+    split.push(...paneArgv(spec.shell, pane.command, { plainShell: spec.plainPanesUseShell }));
     commands.push(split);
-    // Re-tiling after each split leaves room for the next one on small terminals.
-    commands.push(["select-layout", "-t", windowTarget, "tiled"]);
+    // After the last split the window's own layout follows; without one, tiled is its layout.
+    const last = index === panes.length - 2;
+    if (last ? !window.layout : !roomy) commands.push(["select-layout", "-t", windowTarget, "tiled"]);
   }
   if (window.layout) commands.push(["select-layout", "-t", windowTarget, window.layout]);
   if (panes.length > 1) {

@@ -1,3 +1,5 @@
+import { writeSync } from "node:fs";
+
 /**
  * The stderr logger. Deliberately tiny: consola costs tens of milliseconds at
  * start-up, so it is only loaded for prompts. Levels come from PRJ_LOG_LEVEL,
@@ -30,8 +32,27 @@ function write(level: LogLevel, message: string): void {
   if (!logs(level)) return;
   if (quiet && (level === "info")) return;
   const prefix = level === "info" ? "" : `[${level}] `;
-  // console.error, not process.stderr: that stream costs ~10 ms to set up (see writeOut in output.ts).
-  console.error(`${prefix}${message}`);
+  writeStderr(`${prefix}${message}\n`);
+}
+
+/**
+ * Writes straight to fd 2. Not process.stderr: that stream costs ~10 ms to set
+ * up (see writeOut in output.ts). Not console.error either: Bun paints it red
+ * on a terminal, which made every info line look like an error.
+ */
+export function writeStderr(text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(2, bytes, offset);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // stderr closed, or its reader gone: there is nowhere left to say anything.
+    if (code === "EPIPE" || code === "EBADF") return;
+    if (code !== "EAGAIN") throw error;
+    // A non-blocking stderr that is full: Bun's writer buffers the rest (uncoloured off a terminal).
+    console.error(bytes.subarray(offset).toString().replace(/\n$/, ""));
+  }
 }
 
 export const log = {

@@ -55,9 +55,15 @@ function recordedSessionPaths(store: StateStore | undefined, projectRoot: string
   return new Map((store?.liveSessions(projectRoot) ?? []).map((row) => [row.name, row.worktreePath]));
 }
 
-/** Every worktree of the repository with its state, sessions and port. */
+/**
+ * Every worktree of the repository with its state, sessions and port.
+ * Recorded worktrees that git no longer lists are recorded as removed on the
+ * way (see {@link forgetUnlistedWorktrees}).
+ */
 export async function listProjectWorktrees(project: Project, tmux: TmuxManager, store: StateStore | undefined): Promise<WorktreeListing[]> {
+  const listedAt = new Date().toISOString();
   const [worktrees, live] = await Promise.all([listWorktrees(project.root), tmux.listSessions()]);
+  if (store) forgetUnlistedWorktrees(project, store, worktrees, listedAt);
   const ports = new Map((store?.listWorktrees(project.root) ?? []).map((row) => [row.path, row.port]));
   const recorded = recordedSessionPaths(store, project.root);
   return Promise.all(
@@ -77,6 +83,52 @@ export async function listProjectWorktrees(project: Project, tmux: TmuxManager, 
         };
       }),
   );
+}
+
+/**
+ * Records as removed the worktrees of the project that git no longer lists
+ * (removed with plain `git worktree remove`, or pruned), each with a
+ * `worktree.removed` event, which frees their port blocks. Only rows recorded
+ * before `listedAt` (when git was asked) are considered, so a worktree that a
+ * concurrent `prj run` has just made is not mistaken for a gone one.
+ * Returns the paths marked.
+ */
+export function forgetUnlistedWorktrees(project: Project, store: StateStore, worktrees: GitWorktree[], listedAt: string): string[] {
+  const listed = new Set(worktrees.flatMap((worktree) => [worktree.path, canonical(worktree.path)]));
+  const isListed = (path: string) => listed.has(path) || listed.has(canonical(path));
+  if (store.listWorktrees(project.root).every((row) => isListed(row.path))) return [];
+  return store.immediate(() => {
+    const gone: string[] = [];
+    for (const row of store.listWorktrees(project.root)) {
+      if (row.createdAt >= listedAt || isListed(row.path)) continue;
+      if (!store.markWorktreeRemoved(row.path)) continue;
+      store.recordEvent({
+        kind: "worktree.removed",
+        status: "succeeded",
+        worktree: row.branch,
+        projectPath: project.root,
+        metadata: { path: row.path, port: row.port, reason: "gone" },
+      });
+      gone.push(row.path);
+    }
+    return gone;
+  });
+}
+
+/**
+ * {@link forgetUnlistedWorktrees} after asking git. Outside a git repository
+ * (or when git fails) there is nothing to compare with, and nothing changes.
+ */
+export async function reconcileWorktrees(project: Project, store: StateStore): Promise<string[]> {
+  const listedAt = new Date().toISOString();
+  let worktrees: GitWorktree[];
+  try {
+    worktrees = await listWorktrees(project.root);
+  } catch (error) {
+    log.debug(`worktrees not reconciled (git could not list them): ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  return forgetUnlistedWorktrees(project, store, worktrees, listedAt);
 }
 
 export interface CreatedWorktree {

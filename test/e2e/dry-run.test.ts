@@ -277,6 +277,11 @@ describe("bad input exits 2 with file:line:col, changes nothing, shows no stack"
       expect(result.stderr).not.toMatch(STACK_LINE);
       expect(result.stderr).not.toContain("unexpected error");
       expect(result.stdout).toBe("");
+      // Again, now that files which validated are in the config cache: the
+      // message still comes with its line and column.
+      const again = await prjChangingNothing(p, ["run", name]);
+      expectExit(again, 2);
+      expect(again.stderr).toBe(result.stderr);
     });
   }
 

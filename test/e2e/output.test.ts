@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { CommandDef } from "citty";
 import { COMMANDS } from "../../src/cli.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { run, tempGitRepo, type RunResult } from "../helpers/world.ts";
 import { E2EWorld, ensureBinary, prjBinary } from "./support.ts";
 
@@ -63,6 +65,16 @@ describe.skipIf(!hasScript)("colour", () => {
     expect(plain).toContain("tmux");
     expect(plain).not.toMatch(ANSI);
     expect(await onTerminal(["doctor"], { NO_COLOR: "1" })).not.toMatch(ANSI);
+  });
+});
+
+describe.skipIf(!hasScript)("log lines on a terminal", () => {
+  test("are plain text: an info line is not painted like an error", async () => {
+    writeFileSync(join(repo, ".prj/commands/chatty.yaml"), 'name: chatty\nsteps:\n  - { name: hello, run: "echo hi" }\n');
+    const text = await onTerminal(["run", "chatty"], { NO_COLOR: undefined });
+    expect(text).toContain("step hello");
+    expect(text).toContain("[hello] hi");
+    expect(text).not.toMatch(ANSI);
   });
 });
 

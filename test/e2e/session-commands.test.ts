@@ -2,9 +2,9 @@
 // session-info, status, kill-session, cleanup-sessions and reset-sessions,
 // each run as the compiled binary against a private tmux server.
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PrivateTmux, waitFor } from "../helpers/world.ts";
+import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
 import { ensureBinary, expectExit, jsonOf, SessionWorld } from "./session-support.ts";
 
 const DEV = "myproject-main-dev";
@@ -41,6 +41,31 @@ describe("attach and exact targeting", () => {
     expect(result.stderr).toContain(DEV);
     expect(result.stderr).not.toMatch(/^\s{4}at /m);
     expect(await world.tmux.sessionNames()).toEqual([DEV]);
+  });
+
+  test("run with auto_attach and no terminal creates the session and says it is not attaching", async () => {
+    const world = await newWorld();
+    plainCommand(world, "auto", ["  auto_attach: true"]);
+    const result = expectExit(await world.prj(["run", "auto"]), 0);
+    expect(result.stderr).toContain("not attaching: no terminal");
+    expect(result.stdout).toContain("Created session auto");
+    expect(await world.tmux.sessionNames()).toEqual(["auto"]);
+    expect(world.runEvents().map((event) => event.status)).toEqual(["succeeded"]);
+  });
+
+  test("run --attach with no terminal is refused with exit 2 before anything is created", async () => {
+    const world = await newWorld();
+    world.writeCommand(
+      "eager",
+      ["name: eager", "pre_steps:", `  - { name: touch, run: "touch ${join(world.root, "pre-step-ran")}" }`, "session:", '  name_template: "eager"', ""].join("\n"),
+    );
+    const result = expectExit(await world.prj(["run", "eager", "--attach"]), 2);
+    expect(result.stderr).toMatch(/no terminal/);
+    expect(result.stderr).not.toMatch(/^\s{4}at /m);
+    expect(existsSync(join(world.root, "pre-step-ran"))).toBe(false);
+    expect(await world.tmux.sessionNames()).toEqual([]);
+    expect(world.runEvents()).toEqual([]);
+    expect(world.sessionRows()).toEqual([]);
   });
 
   test("attach and kill-session never reach foo-bar through foo", async () => {
@@ -240,6 +265,30 @@ describe("cleanup-sessions", () => {
     expect(done.killed).toEqual(["idle"]);
     expect(await world.tmux.sessionNames()).toEqual(["busy"]);
     expect(world.sessionRows("idle")[0]?.end_reason).toBe("cleanup");
+  });
+});
+
+describe("sessions.auto_cleanup", () => {
+  test("removes a stale session like cleanup-sessions does: cleanup steps first, then the kill, recorded as cleanup", async () => {
+    const world = await newWorld();
+    world.writeProjectConfig("sessions:\n  session_timeout: 3s\n  auto_cleanup: true\n");
+    const marker = join(tempDir("cleanup-"), "ran");
+    plainCommand(world, "old", ["  cleanup_steps:", `    - { name: note, run: 'echo "$PRJ_SESSION_NAME $PRJ_COMMAND" > ${marker}' }`]);
+    plainCommand(world, "fresh");
+    expectExit(await world.prj(["run", "old"]), 0);
+    // session_activity has one-second resolution; wait until it is clearly past the timeout.
+    await waitFor(
+      async () => Date.now() / 1000 - Number(await world.display("=old:", "#{session_activity}")) > 3.5,
+      { timeoutMs: 15_000, intervalMs: 100, what: "the old session to pass session_timeout" },
+    );
+
+    const result = expectExit(await world.prj(["run", "fresh"]), 0);
+    expect(result.stderr).toContain("removed stale session old");
+    expect(readFileSync(marker, "utf8")).toBe("old old\n");
+    expect(await world.tmux.sessionNames()).toEqual(["fresh"]);
+    expect(world.sessionRows("old")).toMatchObject([{ end_reason: "cleanup", ended_at: expect.stringMatching(ISO) }]);
+    const cleanups = world.query<{ status: string; session_name: string }>("SELECT status, session_name FROM events WHERE kind = 'cleanup'");
+    expect(cleanups).toEqual([{ status: "succeeded", session_name: "old" }]);
   });
 });
 

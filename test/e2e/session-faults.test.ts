@@ -82,6 +82,21 @@ describe("bad input", () => {
 });
 
 describe("faults", () => {
+  test("a tmux command that fails in the creation batch is reported with what tmux said, and leaves no session", async () => {
+    const world = await newWorld();
+    world.writeFile("bad.tmux.conf", "no-such-tmux-command\n");
+    world.writeProjectConfig("sessions:\n  tmux_config: bad.tmux.conf\n");
+    const result = expectExit(await world.prj(["run", "start-dev", "--json"]), 1);
+    const report = jsonOf(result);
+    expect(report.error).toStartWith("tmux new-session failed: ");
+    expect(report.error).toContain("unknown command: no-such-tmux-command");
+    expect(report.error).not.toContain("server exited");
+    // The batch went on past the error; the half-made session is not left behind.
+    expect(await world.tmux.sessionNames()).toEqual([]);
+    expect(world.sessionRows()).toEqual([]);
+  });
+
+
   test("the tmux server killed by another process while the session is being created: exit 1, run recorded failed", async () => {
     const world = await newWorld();
     // Sourced in the middle of the creation batch; run-shell waits for its child, which kills the server.
@@ -91,7 +106,10 @@ describe("faults", () => {
     const report = jsonOf(result);
     expect(report.status).toBe("failed");
     expect(world.event(report.event_id)).toMatchObject({ kind: "run", status: "failed" });
-    expect(world.event(report.event_id)?.error).toBeTruthy();
+    // Not just "tmux new-session failed": the client exits quietly, so prj has to say what happened.
+    expect(report.error).toBe("tmux new-session failed: the tmux server exited while the session was being created");
+    expect(world.event(report.event_id)?.error).toBe(report.error);
+    expect(result.stderr).toContain("the tmux server exited while the session was being created");
     expect(await world.tmux.sessionNames()).toEqual([]);
     expect(world.sessionRows().filter((row) => row.ended_at === null)).toEqual([]);
   });

@@ -87,6 +87,38 @@ describe("prj run start-dev", () => {
     expect(world.sessionRows(DEV).filter((row) => row.ended_at === null)).toHaveLength(1);
   });
 
+  test("windows of many panes fit in tmux's 80x24, with and without a layout", async () => {
+    const world = await newWorld();
+    const panes = (count: number) => `[${Array.from({ length: count }, (_, index) => `"echo ${index}"`).join(", ")}]`;
+    world.writeCommand(
+      "grid",
+      [
+        "name: grid",
+        "session:",
+        '  name_template: "grid"',
+        "  windows:",
+        `    - { name: six, panes: ${panes(6)} }`,
+        `    - { name: six-main, layout: main-horizontal, panes: ${panes(6)} }`,
+        `    - { name: three, layout: even-vertical, panes: ${panes(3)} }`,
+        `    - { name: three-tiled, panes: ${panes(3)} }`,
+        "",
+      ].join("\n"),
+    );
+    expectExit(await world.prj(["run", "grid"]), 0);
+    const windows = await windowsOf(world, "grid");
+    expect(windows.map((window) => [window.name, window.panes, window.size])).toEqual([
+      ["six", 6, "80x24"],
+      ["six-main", 6, "80x24"],
+      ["three", 3, "80x24"],
+      ["three-tiled", 3, "80x24"],
+    ]);
+    // Without a layout of its own a window ends up tiled, however it was split.
+    const tiled = windows.find((window) => window.name === "three-tiled")!;
+    const layout = await world.display(tiled.id, "#{window_layout}");
+    await world.tmux.ok("select-layout", "-t", tiled.id, "tiled");
+    expect(await world.display(tiled.id, "#{window_layout}")).toBe(layout);
+  });
+
   test("takes the size of the terminal it is run from", async () => {
     if (!have("script")) {
       console.warn("SKIPPED: util-linux `script` is not installed; the terminal-size test did not run");
@@ -164,11 +196,14 @@ describe("one tmux client, secrets off the command lines", () => {
     expect(tmuxExecs.some((line) => line.includes('"source-file"'))).toBe(true);
     expect(tmuxExecs.filter((line) => line.includes('"-V"'))).toEqual([]);
     expect(tmuxExecs.length).toBeLessThanOrEqual(2);
+    // The name is free, so the batch goes first and alone: no list-sessions before it.
+    expect(tmuxExecs).toHaveLength(1);
     for (const secret of ["tok-VALUE-123", "plain-VALUE-456"]) {
       expect(execLines.filter((line) => line.includes(secret))).toEqual([]);
     }
-    // The trace did see the panes' argv, so a value there would have been caught.
-    expect(execLines.some((line) => line.includes('"echo two"'))).toBe(true);
+    // The trace did see the panes' argv, so a value there would have been caught. (With SHELL=/bin/sh the
+    // command comes after the wrapper's trap line.)
+    expect(execLines.some((line) => line.includes('echo two"') && line.includes('"prj-pane"'))).toBe(true);
 
     expect(await world.sessionEnvironment("secrets", "API_TOKEN")).toBe("API_TOKEN=tok-VALUE-123");
     expect(await world.sessionEnvironment("secrets", "PLAIN_VALUE")).toBe("PLAIN_VALUE=plain-VALUE-456");
@@ -222,13 +257,23 @@ describe("commands always arrive", () => {
     expect(readFileSync(marker, "utf8")).toBe("arrived reader\n");
   });
 
-  test("Ctrl-C stops the command and leaves an interactive shell in the same pane", async () => {
+  /** The children of a process (Linux /proc; a shell is single-threaded), or undefined without /proc. */
+  function childrenOf(pid: number): number[] | undefined {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+    } catch {
+      return undefined;
+    }
+  }
+
+  test.each(["/bin/sh", "/bin/bash"])("Ctrl-C stops the command and leaves exactly one interactive shell (%s)", async (shell) => {
     const world = await newWorld();
+    const name = shell.slice(shell.lastIndexOf("/") + 1);
     world.writeCommand(
       "sleeper",
-      ["name: sleeper", "session:", '  name_template: "sleeper"', "  windows:", '    - { name: work, command: "sleep 300" }', ""].join("\n"),
+      ["name: sleeper", "session:", '  name_template: "sleeper"', "  windows:", '    - { name: work, command: "sleep 300; echo after" }', ""].join("\n"),
     );
-    expectExit(await world.prj(["run", "sleeper"]), 0);
+    expectExit(await world.prj(["run", "sleeper"], { SHELL: shell }), 0);
     const [before] = await waitFor(async () => {
       const panes = await world.panes("sleeper");
       return panes[0]?.command === "sleep" ? panes : undefined;
@@ -236,17 +281,39 @@ describe("commands always arrive", () => {
     await world.tmux.ok("send-keys", "-t", before!.id, "C-c");
     const [after] = await waitFor(async () => {
       const panes = await world.panes("sleeper");
-      return panes[0]?.command === "sh" ? panes : undefined;
+      return panes[0]?.command === name ? panes : undefined;
     }, { what: "the shell back in the pane" });
     expect(after).toMatchObject({ id: before!.id, pid: before!.pid, dead: false, path: world.root });
 
     const marker = join(tempDir("marker-"), "shell");
-    await world.tmux.ok("send-keys", "-t", after!.id, `echo $$ $PPID > ${marker}`, "Enter");
+    await world.tmux.ok("send-keys", "-t", after!.id, `echo $$ > ${marker}`, "Enter");
     await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").endsWith("\n"), { what: "the typed command's marker" });
-    // bash execs the login shell in place; dash keeps its interrupted `-ic` shell
-    // interactive instead, as a child of the pane's process. Either is this pane's shell.
-    const [pid, ppid] = readFileSync(marker, "utf8").trim().split(" ").map(Number);
-    expect(pid === before!.pid || ppid === before!.pid).toBe(true);
+    // The shell that answers is the pane's own process (the wrapper exec'd it), with no second shell under it.
+    expect(Number(readFileSync(marker, "utf8").trim())).toBe(before!.pid);
+    const children = childrenOf(before!.pid);
+    if (children !== undefined) expect(children).toEqual([]);
+    // So one `exit` closes the pane, and with it the session.
+    await world.tmux.ok("send-keys", "-t", after!.id, "exit", "Enter");
+    await waitFor(async () => (await world.tmux.sessionNames()).length === 0, { what: "the session to end with its only shell" });
+  });
+});
+
+describe("defaults.shell", () => {
+  test("set in a config file, plain panes start it as a login shell too", async () => {
+    const world = await newWorld();
+    world.writeProjectConfig("defaults:\n  shell: /bin/bash\n");
+    world.writeCommand(
+      "plain",
+      ["name: plain", "session:", '  name_template: "plain"', "  windows:", "    - name: shell", '    - { name: split, panes: [{}, "sleep 300"] }', ""].join("\n"),
+    );
+    // $SHELL (and so tmux's default-shell) is /bin/sh here; only the config names bash.
+    expectExit(await world.prj(["run", "plain"], { SHELL: "/bin/sh" }), 0);
+    const panes = await waitFor(async () => {
+      const all = await world.panes("plain");
+      return all.length === 3 && all.every((pane) => pane.command !== "sh") ? all : undefined;
+    }, { what: "the panes' programs to start" });
+    expect(panes.map((pane) => [pane.window, pane.command])).toEqual([["shell", "bash"], ["split", "bash"], ["split", "sleep"]]);
+    expect(await world.display(panes[0]!.id, "#{pane_start_command}")).toBe("/bin/bash -l");
   });
 });
 

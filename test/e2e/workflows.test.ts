@@ -251,6 +251,7 @@ ${extra}`;
     await expectRolledBack(p, "doomed");
     expect(Object.keys(p.artifacts(run.id))).toEqual(["01-before.log", "02-breaks.log", "03-undo.log"]);
     expect(p.artifacts(run.id)["02-breaks.log"]).toBe("broken\n");
+    expect(result.stderr).toContain(`step logs: ${join(p.root, ".prj/artifacts", String(run.id))}`);
     const cleanup = p.events("cleanup").at(-1)!;
     expect(JSON.parse(cleanup.metadata!)).toMatchObject({
       run_event_id: run.id,
@@ -258,6 +259,15 @@ ${extra}`;
       worktree_removed: p.worktreePath("doomed"),
       branch_deleted: "doomed",
     });
+  });
+
+  test("a run that fails before any step starts points at no step logs", async () => {
+    const p = await newProject();
+    p.writeCommand("nowhere", 'name: nowhere\nsteps:\n  - { name: lost, run: "echo hi", working_directory: does-not-exist }\n');
+    const result = expectExit(await p.prj(["run", "nowhere"]), 1);
+    expect(result.stderr).toContain(`its directory ${join(p.root, "does-not-exist")} does not exist`);
+    expect(result.stderr).not.toContain("step logs:");
+    expect(existsSync(join(p.root, ".prj/artifacts", String(p.lastRun().id)))).toBe(false);
   });
 
   test("a step that hangs past its timeout is stopped with everything it started", async () => {

@@ -101,6 +101,60 @@ describe("prj worktree list", () => {
   });
 });
 
+describe("worktrees removed with plain git", () => {
+  interface WorktreeRow {
+    path: string;
+    port: number;
+    removed_at: string | null;
+  }
+  const rows = (p: Project) => p.query<WorktreeRow>("SELECT path, port, removed_at FROM worktrees ORDER BY id");
+
+  /** Two recorded worktrees (ports 3010 and 3020), then `git worktree remove` of the first, behind prj's back. */
+  async function removeBehindPrj(): Promise<Project> {
+    const p = await newProject();
+    expectExit(await p.prj(["worktree", "create", "one"]), 0);
+    expectExit(await p.prj(["worktree", "create", "two"]), 0);
+    await p.git("worktree", "remove", p.worktreePath("one"));
+    return p;
+  }
+
+  test("status shows only the live ones, and records the gone one as removed, freeing its port", async () => {
+    const p = await removeBehindPrj();
+    const status = JSON.parse(expectExit(await p.prj(["status", "--json"]), 0).stdout);
+    expect(status.worktrees.map((row: { path: string; port: number }) => [row.path, row.port])).toEqual([
+      [p.root, 3000],
+      [p.worktreePath("two"), 3020],
+    ]);
+    expect(rows(p).find((row) => row.path === p.worktreePath("one"))?.removed_at).toBeTruthy();
+    expect(p.events("worktree.removed").map((event) => JSON.parse(event.metadata!))).toEqual([
+      { path: p.worktreePath("one"), port: 3010, reason: "gone" },
+    ]);
+    // The freed block goes to the next worktree.
+    expect(JSON.parse(expectExit(await p.prj(["worktree", "create", "three", "--json"]), 0).stdout).port).toBe(3010);
+  });
+
+  test("reset-sessions records them as removed, once", async () => {
+    const p = await removeBehindPrj();
+    const reset = JSON.parse(expectExit(await p.prj(["reset-sessions", "--json"]), 0).stdout);
+    expect(reset.worktrees_removed).toEqual([p.worktreePath("one")]);
+    expect(rows(p).map((row) => [row.path, row.removed_at !== null])).toEqual([
+      [p.root, false],
+      [p.worktreePath("one"), true],
+      [p.worktreePath("two"), false],
+    ]);
+    const again = JSON.parse(expectExit(await p.prj(["reset-sessions", "--json"]), 0).stdout);
+    expect(again.worktrees_removed).toEqual([]);
+    expect(p.events("worktree.removed")).toHaveLength(1);
+  });
+
+  test("worktree list records them as removed too", async () => {
+    const p = await removeBehindPrj();
+    expect((await list(p)).map((row) => row.path)).toEqual([p.root, p.worktreePath("two")]);
+    expect(rows(p).find((row) => row.path === p.worktreePath("one"))?.removed_at).toBeTruthy();
+    expect(rows(p).filter((row) => row.removed_at === null)).toHaveLength(2);
+  });
+});
+
 describe("copy_files", () => {
   test("the project's and the command's files are copied into a new worktree only", async () => {
     const p = await newProject();

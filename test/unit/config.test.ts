@@ -455,7 +455,7 @@ describe("global and project config", () => {
     const dir = prjWith({}, "");
     const settings = loadSettings(dir, globalEnv(undefined));
     expect(settings).toEqual({
-      defaults: { shell: "/bin/bash", tmux_session_prefix: "" },
+      defaults: { shell: "/bin/bash", shell_configured: false, tmux_session_prefix: "" },
       tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
       project: { name: `p${fixtureCount}` },
       sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: DEFAULT_NAMING_PATTERN, auto_cleanup: false },
@@ -498,7 +498,7 @@ describe("global and project config", () => {
       ].join("\n"),
     );
     const settings = loadSettings(dir, env);
-    expect(settings.defaults).toEqual({ shell: "zsh", tmux_session_prefix: "prj" });
+    expect(settings.defaults).toEqual({ shell: "zsh", shell_configured: true, tmux_session_prefix: "prj" });
     expect(settings.tmux).toEqual({
       auto_attach: true,
       session_timeout_seconds: 7200,
@@ -510,6 +510,13 @@ describe("global and project config", () => {
     expect(settings.sessions.default_task).toBe("dev");
     expect(settings.worktrees).toEqual({ base_path: "../worktrees", copy_files: [".env", ".env.local"], port_base: 4000 });
     expect(settings.environments).toEqual({ testing: { NODE_ENV: "test", CI: true } });
+  });
+
+  test("defaults.shell counts as configured when a file sets it, not when it comes from $SHELL", () => {
+    const fromProject = loadSettings(prjWith({}, "defaults:\n  shell: /bin/zsh\n"), globalEnv(undefined));
+    expect(fromProject.defaults).toMatchObject({ shell: "/bin/zsh", shell_configured: true });
+    const fromEnv = loadSettings(prjWith({}, ""), globalEnv(undefined));
+    expect(fromEnv.defaults).toMatchObject({ shell: "/bin/bash", shell_configured: false });
   });
 
   test("a global config error is shown under ~", () => {

@@ -5,7 +5,7 @@ import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { planToJson } from "../../src/plan/format.ts";
 
 const settings: Settings = {
-  defaults: { shell: "/bin/bash", tmux_session_prefix: "" },
+  defaults: { shell: "/bin/bash", shell_configured: false, tmux_session_prefix: "" },
   tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
   project: { name: "myapp" },
   sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: "{{project}}-{{worktree}}-{{task}}", auto_cleanup: false },
@@ -96,6 +96,20 @@ describe("buildRunPlan", () => {
     expect(text).not.toContain("very-private-value");
     expect(text).not.toContain("hunter2-secret");
     expect(text).toContain("***");
+  });
+
+  test("plain panes start defaults.shell as a login shell only when a config file sets it", () => {
+    const config: CommandConfig = { name: "plain", session: { windows: [{ name: "shell" }, { name: "run", command: "make" }] } };
+    const inherited = planToJson(buildRunPlan(input(config)));
+    const configured = planToJson(
+      buildRunPlan({ ...input(config), settings: { ...settings, defaults: { ...settings.defaults, shell_configured: true } } }),
+    );
+    expect(inherited.tmux_operations[0]).not.toContain("/bin/bash -l");
+    expect(configured.tmux_operations[0]).toEndWith(" /bin/bash -l");
+    // A pane with a command is started through the wrapper either way.
+    for (const plan of [inherited, configured]) {
+      expect(plan.tmux_operations.find((line: string) => line.startsWith("new-window"))).toContain("prj-pane /bin/bash make");
+    }
   });
 
   test("a same-named session of another identity gets -2; the same identity is reused", () => {

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findEndTime, parseEndRecords } from "../../src/sessions/ends.ts";
 import { configureLogging } from "../../src/ui/log.ts";
 import { resetSessionLogWarning, sessionLog, sessionLogFile } from "../../src/ui/session-log.ts";
-import { tempDir } from "../helpers/world.ts";
+import { run, tempDir } from "../helpers/world.ts";
 
 const savedDataHome = process.env.XDG_DATA_HOME;
 beforeEach(() => {
@@ -40,23 +40,22 @@ describe("sessions.log", () => {
     expect(readFileSync(file, "utf8")).toContain("session=s29 ");
   });
 
-  test("an unwritable log directory warns once and does not throw", () => {
+  test("an unwritable log directory warns once and does not throw", async () => {
     const blocker = join(tempDir("blocked-"), "not-a-dir");
     writeFileSync(blocker, "");
-    process.env.XDG_DATA_HOME = blocker; // mkdir under a regular file fails even for root
-    const warn = spyOn(console, "error").mockImplementation(() => {});
-    try {
-      expect(() => {
-        sessionLog("created", { session: "a" });
-        sessionLog("killed", { session: "a" });
-        sessionLog("error", { error: "x" });
-      }).not.toThrow();
-      const warnings = warn.mock.calls.map((call) => String(call[0])).filter((text) => text.includes("session log"));
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain("[warn] cannot write the session log");
-    } finally {
-      warn.mockRestore();
-    }
+    // Log lines go straight to fd 2, so the warning is read from a child's stderr.
+    const script = `
+      const { sessionLog } = await import(${JSON.stringify(join(import.meta.dir, "../../src/ui/session-log.ts"))});
+      sessionLog("created", { session: "a" });
+      sessionLog("killed", { session: "a" });
+      sessionLog("error", { error: "x" });
+    `;
+    // mkdir under a regular file fails even for root.
+    const result = await run([process.execPath, "-e", script], { env: { XDG_DATA_HOME: blocker } });
+    expect(result.exitCode).toBe(0);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("session log"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toStartWith("[warn] cannot write the session log");
   });
 });
 
@@ -99,5 +98,15 @@ describe("session end records", () => {
     expect(findEndTime(records, { socketPath: sock, tmuxId: "$1", createdAt: new Date(1_000_700).toISOString() })?.source).toBe("tmux-hook");
     expect(findEndTime(records, { socketPath: "/elsewhere", tmuxId: "$1", createdAt: created })).toBeUndefined();
     expect(findEndTime(records, { socketPath: sock, tmuxId: "$9", createdAt: new Date(2_000_000).toISOString() })).toBeUndefined();
+  });
+
+  test("read for one session, only its closed records and server exits are parsed, with the same answers", () => {
+    const forOne = parseEndRecords(text, { tmuxId: "$1" });
+    expect(forOne.map((record) => `${record.kind} ${record.id}`)).toEqual(["closed $1", "server 4242"]);
+    expect(parseEndRecords(text, { tmuxId: null }).map((record) => record.kind)).toEqual(["server"]);
+    for (const tmuxId of ["$1", "$2", "$3", "$9"]) {
+      const session = { socketPath: sock, tmuxId, createdAt: new Date(500_000).toISOString() };
+      expect(findEndTime(parseEndRecords(text, { tmuxId }), session)).toEqual(findEndTime(records, session));
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SessionSpec } from "../../src/plan/types.ts";
 import { escapeFormat, tmuxCommandLine, tmuxQuote } from "../../src/tmux/quote.ts";
-import { endRecorderCommands, paneArgv, SESSION_CLOSED_HOOK, sessionCreationCommands } from "../../src/tmux/script.ts";
+import { endRecorderCommands, EXIT_ON_INTERRUPT, PANE_WRAPPER, paneArgv, SESSION_CLOSED_HOOK, sessionCreationCommands } from "../../src/tmux/script.ts";
 import { parseRows } from "../../src/tmux/parse.ts";
 
 const pane = (command?: string, focus = false) => ({ command, workingDirectory: "/w", environment: {}, focus });
@@ -60,6 +60,26 @@ describe("sessionCreationCommands", () => {
     expect(commands.at(-1)).toEqual(["select-pane", "-t", "=app-main-dev:{end}.-1"]);
   });
 
+  describe("re-tiling between splits", () => {
+    const layouts = (window: SessionSpec["windows"][number], size?: SessionSpec["size"]) =>
+      sessionCreationCommands({ ...spec([window]), size })
+        .filter((argv) => argv[0] === "split-window" || argv[0] === "select-layout")
+        .map((argv) => (argv[0] === "split-window" ? "split" : argv[3]!));
+    const window = (panes: number, layout?: string) => ({
+      name: "w", workingDirectory: "/w", environment: {}, layout, focus: false, panes: Array.from({ length: panes }, () => pane("x")),
+    });
+    const cases: [string, SessionSpec["windows"][number], SessionSpec["size"], string[]][] = [
+      ["2 panes with a layout: the layout only", window(2, "main-vertical"), undefined, ["split", "main-vertical"]],
+      ["3 panes without a layout end tiled", window(3), undefined, ["split", "split", "tiled"]],
+      ["3 panes at 132x43: no re-tiling in between", window(3, "even-vertical"), { columns: 132, rows: 43 }, ["split", "split", "even-vertical"]],
+      ["3 panes in a smaller terminal re-tile in between", window(3, "even-vertical"), { columns: 60, rows: 20 }, ["split", "tiled", "split", "even-vertical"]],
+      ["4 panes re-tile after every split but the last", window(4, "main-vertical"), undefined,
+        ["split", "tiled", "split", "tiled", "split", "main-vertical"]],
+      ["6 panes without a layout", window(6), undefined, ["split", "tiled", "split", "tiled", "split", "tiled", "split", "tiled", "split", "tiled"]],
+    ];
+    test.each(cases)("%s", (_, shape, size, expected) => expect(layouts(shape, size)).toEqual(expected));
+  });
+
   test("a window's own environment does not leak into the session environment", () => {
     const commands = sessionCreationCommands(spec([
       { name: "w", workingDirectory: "/w", environment: { ONLY_HERE: "1", TOKEN: "window" }, focus: false, panes: [pane()] },
@@ -77,6 +97,41 @@ describe("sessionCreationCommands", () => {
   });
 
   test("no command means a plain shell", () => expect(paneArgv("/bin/zsh", undefined)).toEqual([]));
+
+  test("with a configured shell, plain panes of every kind start it as a login shell", () => {
+    const commands = sessionCreationCommands({
+      ...spec([
+        { name: "a", workingDirectory: "/w", environment: {}, focus: false, panes: [pane(), pane("  "), pane("htop")] },
+        { name: "b", workingDirectory: "/w", environment: {}, focus: false, panes: [pane()] },
+      ]),
+      plainPanesUseShell: true,
+    });
+    const panes = commands.filter((argv) => ["new-session", "new-window", "split-window"].includes(argv[0]!));
+    expect(panes.map((argv) => argv.slice(-2))).toEqual([
+      ["/bin/bash", "-l"],
+      ["/bin/bash", "-l"],
+      ["/bin/bash", "htop"],
+      ["/bin/bash", "-l"],
+    ]);
+  });
+});
+
+describe("paneArgv", () => {
+  const cases: [string, string | undefined, { plainShell?: boolean }, string[]][] = [
+    ["/bin/zsh", undefined, {}, []],
+    ["/bin/zsh", "", { plainShell: true }, ["/bin/zsh", "-l"]],
+    ["/usr/bin/fish", undefined, { plainShell: true }, ["/usr/bin/fish", "-l"]],
+    ["/bin/bash", "make", { plainShell: true }, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "/bin/bash", "make"]],
+    ["/bin/zsh", "make", {}, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "/bin/zsh", "make"]],
+    ["/usr/bin/fish", "make", {}, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "/usr/bin/fish", "make"]],
+    // dash and its kin would stay behind as a second interactive shell after Ctrl-C without the trap.
+    ["/bin/sh", "make", {}, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "/bin/sh", `${EXIT_ON_INTERRUPT}make`]],
+    ["/usr/bin/dash", "make", {}, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "/usr/bin/dash", `${EXIT_ON_INTERRUPT}make`]],
+    ["mksh", "make", {}, ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", "mksh", `${EXIT_ON_INTERRUPT}make`]],
+  ];
+  test.each(cases)("%s %j %j", (shell, command, options, argv) => expect(paneArgv(shell, command, options)).toEqual(argv));
+
+  test("the trap line ends before the command starts", () => expect(EXIT_ON_INTERRUPT).toBe("trap 'exit 130' INT\n"));
 });
 
 describe("endRecorderCommands", () => {

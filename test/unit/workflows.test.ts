@@ -159,7 +159,7 @@ describe("parseWorktreeList", () => {
 });
 
 const settings: Settings = {
-  defaults: { shell: "/bin/sh", tmux_session_prefix: "" },
+  defaults: { shell: "/bin/sh", shell_configured: false, tmux_session_prefix: "" },
   tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
   project: { name: "app" },
   sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: "{{project}}-{{worktree}}-{{task}}", auto_cleanup: false },
