@@ -1,5 +1,6 @@
 import type { ArgsDef, CommandDef, ParsedArgs } from "citty";
 import { closest, PrjError, UsageError } from "./errors.ts";
+import { useColor, writeOut } from "./ui/output.ts";
 import { VERSION } from "./version.ts";
 
 type Loader = () => Promise<{ default: CommandDef<any> }>;
@@ -49,11 +50,11 @@ export async function runCli(argv: string[]): Promise<void> {
   // `--no-color` may also come before the command; useColor() reads it from process.argv.
   const [name, ...rest] = argv[0] === "--no-color" ? argv.slice(1) : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(rootUsage());
+    writeOut(rootUsage());
     return;
   }
   if (name === "--version" || name === "-v" || name === "version") {
-    process.stdout.write(`${VERSION}\n`);
+    writeOut(`${VERSION}\n`);
     return;
   }
   if (name.startsWith("-")) {
@@ -84,7 +85,7 @@ async function dispatch(command: CommandDef<any>, rawArgs: string[], path: strin
   if (subCommands) {
     const [sub, ...subArgs] = rawArgs;
     if (sub === undefined || sub === "--help" || sub === "-h") {
-      process.stdout.write(await usageOf(command, path));
+      writeOut(await usageOf(command, path));
       if (sub === undefined) throw new UsageError(`${path.join(" ")} needs a subcommand`);
       return;
     }
@@ -99,7 +100,7 @@ async function dispatch(command: CommandDef<any>, rawArgs: string[], path: strin
     return dispatch(next, subArgs, [...path, sub]);
   }
   if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
-    process.stdout.write(await usageOf(command, path));
+    writeOut(await usageOf(command, path));
     return;
   }
   const argsDef = (command.args ?? {}) as ArgsDef;
@@ -207,7 +208,8 @@ function rejectUnknownFlags(rawArgs: string[], argsDef: ArgsDef, path: string[])
   }
 }
 
-function kebab(name: string): string {
+/** `deleteBranch` → `delete-branch`: the flag citty accepts for a camel-case arg. */
+export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
 }
 
@@ -218,11 +220,10 @@ function stripAnsi(text: string): string {
 async function usageOf(command: CommandDef<any>, path: string[]): Promise<string> {
   const { renderUsage } = await import("citty");
   const named = { ...command, meta: { ...(command.meta as object), name: path.join(" ") } };
-  return `${await stripAnsiUnlessColor(await renderUsage(named))}\n`;
+  return `${stripAnsiUnlessColor(await renderUsage(named))}\n`;
 }
 
-async function stripAnsiUnlessColor(text: string): Promise<string> {
-  const { useColor } = await import("./ui/output.ts");
+function stripAnsiUnlessColor(text: string): string {
   return useColor() ? text : stripAnsi(text);
 }
 

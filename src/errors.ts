@@ -84,6 +84,11 @@ export class GitError extends PrjError {
 /** The state database could not be read or written. */
 export class StateError extends PrjError {}
 
+/** A session looked up by exact name is not on the tmux server; the hint names the listing to check. */
+export function noSessionError(name: string, listCommand = "prj list-sessions --all"): PrjError {
+  return new PrjError(`no session named ${name}`, { hint: `\`${listCommand}\` shows the live sessions` });
+}
+
 /**
  * The one place an error becomes text for the user. Unknown errors are bugs:
  * they get a short line, and the stack only when debug logging asks for it.

@@ -12,20 +12,12 @@ function home(): string {
   return process.env.HOME || homedir();
 }
 
-export function configHome(): string {
-  return process.env.XDG_CONFIG_HOME || join(home(), ".config");
-}
-
 export function dataHome(): string {
   return process.env.XDG_DATA_HOME || join(home(), ".local", "share");
 }
 
 export function cacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(home(), ".cache"), "prunejuice");
-}
-
-export function globalConfigFile(): string {
-  return join(configHome(), "prunejuice", "config.yaml");
 }
 
 export function logDir(): string {

@@ -29,8 +29,13 @@ export async function openProject(cwd: string = process.cwd()): Promise<Project>
     root,
     paths,
     settings,
-    socket: process.env.PRJ_TMUX_SOCKET || settings.tmux.socket_name,
+    socket: tmuxSocketOf(settings.tmux.socket_name),
   };
+}
+
+/** The tmux server prj drives: PRJ_TMUX_SOCKET, else the configured `tmux.socket_name`, else the default server (undefined). */
+export function tmuxSocketOf(socketName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.PRJ_TMUX_SOCKET || socketName;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { PrjError } from "../errors.ts";
+import { noSessionError } from "../errors.ts";
 
 export default defineCommand({
   meta: { name: "attach", description: "Attach to (or, inside tmux, switch to) a session" },
@@ -11,7 +11,7 @@ export default defineCommand({
     const tmux = new TmuxManager({ socket: project.socket });
     await tmux.ensureSupported();
     if (!(await tmux.sessionExists(args.name))) {
-      throw new PrjError(`no session named ${args.name}`, { hint: "`prj list-sessions` shows the live sessions" });
+      throw noSessionError(args.name, "prj list-sessions");
     }
     // Inside tmux, switch-client only reaches our server when it is the one $TMUX points at.
     await tmux.attachSession(args.name, { insideTmux: tmux.isCurrentServer() });

@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { PrjError } from "../errors.ts";
-import { printJson } from "../ui/output.ts";
+import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "cleanup-sessions", description: "Kill this project's managed sessions" },
@@ -12,13 +12,11 @@ export default defineCommand({
   },
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
-    const { isStale } = await import("../sessions/queries.ts");
+    const { isStale, sessionsOfProject } = await import("../sessions/queries.ts");
     const { killManagedSession } = await import("../sessions/kill.ts");
     const result = await withSessionContext(async (context) => {
       const timeout = context.project.settings.tmux.session_timeout_seconds;
-      // Only sessions tagged with this project: never anything prj did not create here.
-      const targets = (await context.tmux.listSessions())
-        .filter((session) => session.project === context.project.root)
+      const targets = sessionsOfProject(await context.tmux.listSessions(), context.project.root)
         .filter((session) => !args.stale || isStale(session, timeout))
         .map((session) => session.name);
       if (args["dry-run"] || targets.length === 0) return { killed: [] as string[], would_kill: targets, dry_run: Boolean(args["dry-run"]) };
@@ -38,9 +36,9 @@ export default defineCommand({
       return { killed, would_kill: targets, dry_run: false };
     });
     if (args.json) return printJson(result);
-    if (result.would_kill.length === 0) process.stdout.write(`No ${args.stale ? "stale " : ""}sessions to clean up.\n`);
-    else if (result.dry_run) process.stdout.write(`Would kill: ${result.would_kill.join(", ")}\n`);
-    else if (result.killed.length === 0) process.stdout.write("Nothing killed.\n");
-    else process.stdout.write(`Killed: ${result.killed.join(", ")}\n`);
+    if (result.would_kill.length === 0) writeOut(`No ${args.stale ? "stale " : ""}sessions to clean up.\n`);
+    else if (result.dry_run) writeOut(`Would kill: ${result.would_kill.join(", ")}\n`);
+    else if (result.killed.length === 0) writeOut("Nothing killed.\n");
+    else writeOut(`Killed: ${result.killed.join(", ")}\n`);
   },
 });

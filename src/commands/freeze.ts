@@ -1,4 +1,5 @@
 import { defineCommand } from "./define.ts";
+import { writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "freeze", description: "Write a command that reproduces a running session's windows, panes and layouts" },
@@ -11,7 +12,7 @@ export default defineCommand({
   async run({ args }) {
     const { openProject } = await import("../project.ts");
     const { TmuxManager } = await import("../tmux/manager.ts");
-    const { PrjError } = await import("../errors.ts");
+    const { noSessionError } = await import("../errors.ts");
     const { readSession, buildFrozenCommand, matchPresets } = await import("../freeze/freeze.ts");
     const { checkCommandName, checkCommandYaml, renderCommandYaml, writeCommandFile } = await import("../import/write.ts");
     const { log } = await import("../ui/log.ts");
@@ -20,18 +21,18 @@ export default defineCommand({
     const tmux = new TmuxManager({ socket: project.socket });
     await tmux.ensureSupported();
     const session = await readSession(tmux, args.session);
-    if (!session) throw new PrjError(`no session named ${args.session}`, { hint: "`prj list-sessions --all` shows the live sessions" });
+    if (!session) throw noSessionError(args.session);
     await matchPresets(tmux.baseArgv()[0]!, session);
     const { command, notes } = buildFrozenCommand(session, { name, projectRoot: project.root });
     const yaml = renderCommandYaml(command, [`Frozen by \`prj freeze\` from tmux session ${session.name}.`], notes, "Notes:");
     await checkCommandYaml(yaml, `${project.paths.commands}/${command.name}.yaml`);
     for (const note of notes) log.warn(note);
     if (args["dry-run"]) {
-      process.stdout.write(yaml);
+      writeOut(yaml);
       return;
     }
     const file = writeCommandFile(project.paths.commands, command.name, yaml, Boolean(args.force));
     const { relative } = await import("node:path");
-    process.stdout.write(`Wrote ${relative(process.cwd(), file) || file} from session ${session.name}\nRun it: prj run ${command.name}\n`);
+    writeOut(`Wrote ${relative(process.cwd(), file) || file} from session ${session.name}\nRun it: prj run ${command.name}\n`);
   },
 });

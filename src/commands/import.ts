@@ -1,4 +1,5 @@
 import { defineCommand } from "./define.ts";
+import { writeOut } from "../ui/output.ts";
 import type { PeerTool } from "../import/import.ts";
 
 const ARGS = {
@@ -19,12 +20,12 @@ function importer(tool: PeerTool, description: string) {
       // Each thing not converted exactly, one line with its key path; also kept as comments in the file.
       for (const warning of outcome.warnings) log.warn(`${outcome.source}: ${warning}`);
       if (args["dry-run"]) {
-        process.stdout.write(outcome.yaml);
+        writeOut(outcome.yaml);
         return;
       }
       const { relative } = await import("node:path");
-      process.stdout.write(`Wrote ${relative(process.cwd(), outcome.file!) || outcome.file} from ${outcome.source}${outcome.warnings.length ? ` (${outcome.warnings.length} note${outcome.warnings.length === 1 ? "" : "s"} above)` : ""}\n`);
-      process.stdout.write(`Run it: prj run ${outcome.name}\n`);
+      writeOut(`Wrote ${relative(process.cwd(), outcome.file!) || outcome.file} from ${outcome.source}${outcome.warnings.length ? ` (${outcome.warnings.length} note${outcome.warnings.length === 1 ? "" : "s"} above)` : ""}\n`);
+      writeOut(`Run it: prj run ${outcome.name}\n`);
     },
   });
 }

@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { relative } from "node:path";
 import { initProject } from "../init/init.ts";
-import { printJson } from "../ui/output.ts";
+import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "init", description: "Create the .prj/ tree, default commands and database" },
@@ -14,12 +14,12 @@ export default defineCommand({
     if (args.json) return printJson(result);
     const show = (file: string) => relative(process.cwd(), file) || ".";
     if (result.created.length === 0) {
-      process.stdout.write(`Already initialised: ${show(result.root)}/.prj (nothing changed)\n`);
+      writeOut(`Already initialised: ${show(result.root)}/.prj (nothing changed)\n`);
       return;
     }
-    process.stdout.write(`Initialised ${result.root}/.prj\n`);
-    for (const file of result.created) process.stdout.write(`  created ${show(file)}\n`);
-    for (const file of result.kept) process.stdout.write(`  kept    ${show(file)}\n`);
-    process.stdout.write("\nNext: prj list-commands, then prj run start-dev\n");
+    writeOut(`Initialised ${result.root}/.prj\n`);
+    for (const file of result.created) writeOut(`  created ${show(file)}\n`);
+    for (const file of result.kept) writeOut(`  kept    ${show(file)}\n`);
+    writeOut("\nNext: prj list-commands, then prj run start-dev\n");
   },
 });

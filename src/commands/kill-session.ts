@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { printJson } from "../ui/output.ts";
+import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "kill-session", description: "Run cleanup steps, kill a session and record its end" },
@@ -12,7 +12,7 @@ export default defineCommand({
     const { killManagedSession } = await import("../sessions/kill.ts");
     const result = await withSessionContext((context) => killManagedSession(context, args.name, "killed"));
     if (args.json) return printJson(result);
-    process.stdout.write(`Killed session ${result.name}${result.duration_seconds === null ? "" : ` after ${formatDuration(result.duration_seconds)}`}\n`);
+    writeOut(`Killed session ${result.name}${result.duration_seconds === null ? "" : ` after ${formatDuration(result.duration_seconds)}`}\n`);
   },
 });
 

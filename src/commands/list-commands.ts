@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { openProject } from "../project.ts";
-import { printJson, table } from "../ui/output.ts";
+import { printJson, table, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "list-commands", description: "List the commands in .prj/commands" },
@@ -24,7 +24,7 @@ export default defineCommand({
     });
     if (args.json) return printJson(commands);
     if (commands.length === 0) {
-      process.stdout.write("No commands in .prj/commands; `prj init` writes the defaults.\n");
+      writeOut("No commands in .prj/commands; `prj init` writes the defaults.\n");
       return;
     }
     const rows = commands.map((command) => [
@@ -33,6 +33,6 @@ export default defineCommand({
       command.description,
       command.file,
     ]);
-    process.stdout.write(`${table(rows, ["COMMAND", "ARGUMENTS", "DESCRIPTION", "FILE"])}\n`);
+    writeOut(`${table(rows, ["COMMAND", "ARGUMENTS", "DESCRIPTION", "FILE"])}\n`);
   },
 });

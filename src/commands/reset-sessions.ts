@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { printJson } from "../ui/output.ts";
+import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "reset-sessions", description: "Reconcile the database with tmux (never kills anything)" },
@@ -9,7 +9,7 @@ export default defineCommand({
     const { reconcileState } = await import("../sessions/queries.ts");
     const result = await withSessionContext(({ store, project, tmux }) => reconcileState(store, project, tmux));
     if (args.json) return printJson(result);
-    process.stdout.write(
+    writeOut(
       `Recorded ${result.ended.length} ended session(s)${result.ended.length ? `: ${result.ended.join(", ")}` : ""}\n` +
         `Adopted ${result.adopted.length} live session(s)${result.adopted.length ? `: ${result.adopted.join(", ")}` : ""}\n` +
         `Marked ${result.interrupted} interrupted run(s)\n` +

@@ -5,7 +5,7 @@
  * for `prj run`, the tmux server for session names.
  */
 import type { ArgsDef, CommandDef } from "citty";
-import type { CommandEntry } from "../cli.ts";
+import { kebab, type CommandEntry } from "../cli.ts";
 
 /** Completes for one command's positional arguments; `given` are the positionals before the cursor. */
 type PositionalCompleter = (given: string[], current: string) => Promise<string[]>;
@@ -175,10 +175,6 @@ async function projectDir(): Promise<string | undefined> {
 
 function byPrefix(candidates: string[], prefix: string): string[] {
   return [...new Set(candidates.filter((candidate) => candidate.startsWith(prefix)))];
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
 }
 
 async function resolve<T>(value: T | (() => T) | (() => Promise<T>) | Promise<T>): Promise<T> {

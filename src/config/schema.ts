@@ -283,16 +283,6 @@ export const CONFIG_SCHEMAS: Record<string, TSchema> = { GlobalConfig, ProjectCo
 // The built-in defaults and parseDuration live in defaults.ts, which does not
 // load TypeBox: the run path needs them even when the config cache spares it
 // the schemas.
-export {
-  DEFAULT_NAMING_PATTERN,
-  DEFAULT_PORT_BASE,
-  DEFAULT_SESSION_TIMEOUT,
-  DEFAULT_TASK,
-  DEFAULT_WINDOW_NAME,
-  DEFAULT_WORKTREE_BASE_PATH,
-  FALLBACK_SHELL,
-  parseDuration,
-} from "./defaults.ts";
 
 /**
  * Global and project settings after layering, every field filled. Keys mirror

@@ -9,6 +9,8 @@ import { runProcess } from "../exec/runner.ts";
 import { displayPath } from "../config/load.ts";
 import type { Settings } from "../config/schema.ts";
 import { findProjectRoot, projectPaths, type ProjectPaths } from "../paths.ts";
+import { tmuxSocketOf } from "../project.ts";
+import { MIN_TMUX_VERSION, TMUX_INSTALL_HINT } from "../tmux/manager.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -33,12 +35,9 @@ export interface DoctorReport {
 export const SHELL_STARTUP_WARN_MS = 500;
 /** Past this, the start-up probe is abandoned (an rc file waiting for input, a network mount). */
 const SHELL_STARTUP_LIMIT_MS = 5000;
-const MIN_TMUX = { major: 3, minor: 2 };
 /** `git worktree remove` and `list --porcelain` as prj uses them. */
 const MIN_GIT = { major: 2, minor: 17 };
 
-const TMUX_INSTALL =
-  "install tmux 3.2 or newer: `sudo apt-get install tmux` (Debian/Ubuntu), `brew install tmux` (macOS), `sudo dnf install tmux` (Fedora)";
 const GIT_INSTALL = "install git 2.17 or newer: `sudo apt-get install git` (Debian/Ubuntu), `brew install git` (macOS)";
 
 /** Runs every check for the project around `cwd` (or only the machine checks outside a project). */
@@ -62,7 +61,7 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
     const database = await checkDatabase(paths);
     checks.push(database);
     if (database.status !== "fail") {
-      const socket = env.PRJ_TMUX_SOCKET || settings?.tmux.socket_name;
+      const socket = tmuxSocketOf(settings?.tmux.socket_name, env);
       try {
         checks.push(...(await checkOrphans(paths, socket, tmux.status !== "fail")));
       } catch (error) {
@@ -85,15 +84,15 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
 async function checkTmux(): Promise<DoctorCheck> {
   const title = "tmux";
   const binary = Bun.which("tmux");
-  if (!binary) return { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL };
+  if (!binary) return { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL_HINT };
   const result = await runProcess([binary, "-V"]);
   const version = result.stdout.trim().replace(/^tmux\s+/, "");
   const parsed = parseVersion(version);
   if (result.exitCode !== 0 || !parsed) {
-    return { id: "tmux", title, status: "warn", message: `cannot tell the version of ${binary} (${version || result.stderr.trim() || "no output"})`, hint: TMUX_INSTALL };
+    return { id: "tmux", title, status: "warn", message: `cannot tell the version of ${binary} (${version || result.stderr.trim() || "no output"})`, hint: TMUX_INSTALL_HINT };
   }
-  if (olderThan(parsed, MIN_TMUX)) {
-    return { id: "tmux", title, status: "fail", message: `tmux ${version} is too old; prj needs 3.2 or newer`, hint: TMUX_INSTALL };
+  if (olderThan(parsed, MIN_TMUX_VERSION)) {
+    return { id: "tmux", title, status: "fail", message: `tmux ${version} is too old; prj needs 3.2 or newer`, hint: TMUX_INSTALL_HINT };
   }
   return { id: "tmux", title, status: "ok", message: `tmux ${version} (${binary})` };
 }

@@ -171,6 +171,7 @@ export async function changedPaths(path: string): Promise<string[]> {
   return (await worktreeChanges(path)).map((change) => change.path);
 }
 
+/** Whether the worktree at `path` has uncommitted or untracked changes. */
 export async function isDirty(path: string): Promise<boolean> {
   return (await changedPaths(path)).length > 0;
 }

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { CommandConfig, EnvMap, Pane, Settings, Step, Window } from "../config/schema.ts";
 import { parseDuration } from "../config/defaults.ts";
 import { ConfigError, closest, UsageError } from "../errors.ts";
@@ -138,12 +138,8 @@ export function buildRunPlan(input: PlanInput): RunPlan {
 
   const secretKeys = new Set(config.secret_env ?? []);
   const environment: Record<string, string> = {};
-  const addEnvironment = (map: EnvMap | undefined, path: (string | number)[]) => {
-    for (const [key, value] of Object.entries(map ?? {})) {
-      environment[key] = render(String(value), [...path, key]);
-      if (isSecretKey(key)) secretKeys.add(key);
-    }
-  };
+  const addEnvironment = (map: EnvMap | undefined, path: (string | number)[]) =>
+    Object.assign(environment, renderEnvironment(map, path, render, secretKeys));
   addEnvironment(projectEnvironment, []);
   addEnvironment(config.environment, ["environment"]);
 
@@ -441,9 +437,4 @@ function checkBuiltinPlacement(
       throw new ConfigError(at(moved.path), "create-worktree must run before start-session: the session is created in the worktree");
     }
   }
-}
-
-/** Absolute path for a configured path relative to the project root. */
-export function projectRelative(projectPath: string, path: string): string {
-  return isAbsolute(path) ? path : join(projectPath, path);
 }

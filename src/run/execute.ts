@@ -205,10 +205,10 @@ async function startSession(run: RunContext): Promise<void> {
  */
 async function removeStaleSessions(run: RunContext): Promise<void> {
   const { project, tmux } = run;
-  const { isStale } = await import("../sessions/queries.ts");
+  const { isStale, sessionsOfProject } = await import("../sessions/queries.ts");
   const { killManagedSession } = await import("../sessions/kill.ts");
   const timeoutSeconds = project.settings.tmux.session_timeout_seconds;
-  const stale = (await tmux.listSessions()).filter((session) => session.project === project.root && isStale(session, timeoutSeconds));
+  const stale = sessionsOfProject(await tmux.listSessions(), project.root).filter((session) => isStale(session, timeoutSeconds));
   for (const session of stale) {
     checkAborted(run.state);
     try {

@@ -1,4 +1,7 @@
-import { PrjError } from "../errors.ts";
+import { resolve } from "node:path";
+import { parseDuration } from "../config/defaults.ts";
+import { noSessionError, PrjError } from "../errors.ts";
+import { isSecretKey, redactText } from "../plan/redact.ts";
 import type { StepSpec } from "../plan/types.ts";
 import { findStepFiles } from "../project.ts";
 import { runStepProcess } from "../steps/runner.ts";
@@ -25,7 +28,7 @@ export async function killManagedSession(
 ): Promise<KillResult> {
   const { project, tmux, store, lifecycle } = context;
   const live = (await tmux.listSessions()).find((session) => session.name === name);
-  if (!live) throw new PrjError(`no session named ${name}`, { hint: "`prj list-sessions --all` shows the live sessions" });
+  if (!live) throw noSessionError(name);
   // prj only kills what it manages for this project; anything else is the user's to kill with tmux.
   if (live.project !== project.root) {
     throw new PrjError(
@@ -35,7 +38,7 @@ export async function killManagedSession(
   }
   const row = store.findLiveSession(name, tmux.socket);
   const commandName = row?.command ?? (live.command || undefined);
-  const cleanup = commandName ? await cleanupStepsOf(context, commandName) : [];
+  const { steps: cleanup, secretEnv } = commandName ? await cleanupStepsOf(context, commandName) : { steps: [], secretEnv: [] };
   const environment = {
     PRJ_PROJECT: project.name,
     PRJ_PROJECT_PATH: project.root,
@@ -54,16 +57,22 @@ export async function killManagedSession(
     metadata: { reason, tmux_id: live.id, task: live.task },
   });
   const ran: string[] = [];
+  // Cleanup steps see the session's own environment, as the run's steps saw the run's; its secrets stay out of the output.
+  const sessionEnvironment = cleanup.length ? ((await tmux.getSessionInfo(name))?.environment ?? {}) : {};
+  const secrets = Object.entries(sessionEnvironment)
+    .filter(([key]) => isSecretKey(key) || secretEnv.includes(key))
+    .map(([, value]) => value);
+  const stepDir = row?.worktreePath ?? live.path;
   for (const [index, step] of cleanup.entries()) {
     try {
       const dir = `${project.paths.artifacts}/${eventId}`;
       await runStepProcess(step, {
-        cwd: row?.worktreePath ?? live.path,
-        env: { ...(process.env as Record<string, string>), ...environment },
+        cwd: step.kind !== "builtin" && step.workingDirectory ? resolve(stepDir, step.workingDirectory) : stepDir,
+        env: { ...(process.env as Record<string, string>), ...sessionEnvironment, ...environment },
         logFile: `${dir}/${String(index + 1).padStart(2, "0")}-${step.name}.log`,
-        deadline: Date.now() + 5 * 60_000,
+        deadline: Date.now() + (step.timeoutSeconds ?? DEFAULT_CLEANUP_TIMEOUT_SECONDS) * 1000,
         signal: new AbortController().signal,
-        redact: (text) => text,
+        redact: (text) => redactText(text, secrets),
       });
       ran.push(step.name);
     } catch (error) {
@@ -94,29 +103,42 @@ export async function killManagedSession(
   };
 }
 
-/** The command's `session.cleanup_steps`, resolved; inline steps that need run arguments are skipped with a warning. */
-async function cleanupStepsOf(context: SessionContext, commandName: string): Promise<StepSpec[]> {
+/** A cleanup step without its own `timeout` may take this long. */
+const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 300;
+
+/**
+ * The command's `session.cleanup_steps`, resolved, with its `secret_env`;
+ * inline steps that need run arguments are skipped with a warning.
+ */
+async function cleanupStepsOf(context: SessionContext, commandName: string): Promise<{ steps: StepSpec[]; secretEnv: string[] }> {
   const { loadCommand } = await import("../config/load.ts");
-  let steps;
+  let config;
   try {
-    steps = loadCommand(context.project.paths.prj, commandName).config.session?.cleanup_steps ?? [];
+    config = loadCommand(context.project.paths.prj, commandName).config;
   } catch (error) {
     log.warn(`cleanup steps of ${commandName} not run: ${error instanceof Error ? error.message : String(error)}`);
-    return [];
+    return { steps: [], secretEnv: [] };
   }
-  const files = findStepFiles(context.project.paths.steps);
   const out: StepSpec[] = [];
+  const steps = config.session?.cleanup_steps ?? [];
+  const files = findStepFiles(context.project.paths.steps);
   for (const [index, step] of steps.entries()) {
     if (typeof step !== "string") {
       if (step.run.includes("{{")) {
         log.warn(`cleanup step ${step.name ?? index} uses templates and is skipped at kill time; use PRJ_* variables instead`);
         continue;
       }
-      out.push({ kind: "inline", name: step.name ?? `cleanup-${index}`, run: step.run });
+      out.push({
+        kind: "inline",
+        name: step.name ?? `cleanup-${index}`,
+        run: step.run,
+        timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
+        workingDirectory: step.working_directory,
+      });
     } else if (files[step]) out.push({ kind: "script", name: step, path: files[step]! });
     else log.warn(`cleanup step ${step} not found in .prj/steps; skipped`);
   }
-  return out;
+  return { steps: out, secretEnv: config.secret_env ?? [] };
 }
 
 /** Killing the session the user is sitting in would drop their client; move it first. */

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { PrjError } from "../errors.ts";
+import { noSessionError, PrjError } from "../errors.ts";
 import type { SessionSpec } from "../plan/types.ts";
 import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tmux/manager.ts";
@@ -189,7 +189,7 @@ export class SessionLifecycleManager {
    */
   async killSession(name: string, reason: "killed" | "cleanup" | "rollback", options: { eventRecorded?: boolean } = {}): Promise<void> {
     if (!(await this.tmux.sessionExists(name))) {
-      throw new PrjError(`no session named ${name}`, { hint: "`prj list-sessions` shows the live sessions" });
+      throw noSessionError(name, "prj list-sessions");
     }
     await this.tmux.killSession(name);
     const row = this.store.findLiveSession(name, this.socketKey());
@@ -265,13 +265,7 @@ function isDirectory(path: string): boolean {
 function assertDirectoriesExist(spec: SessionSpec): void {
   for (const window of spec.windows) {
     for (const pane of window.panes) {
-      let isDirectory = false;
-      try {
-        isDirectory = statSync(pane.workingDirectory).isDirectory();
-      } catch {
-        isDirectory = false; // missing or unreadable: reported below
-      }
-      if (!isDirectory) {
+      if (!isDirectory(pane.workingDirectory)) {
         throw new PrjError(`working directory ${pane.workingDirectory} of window "${window.name}" does not exist`, {
           hint: "create it, or fix working_directory in the command",
         });

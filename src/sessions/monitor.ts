@@ -7,7 +7,7 @@
 import { TmuxError } from "../errors.ts";
 import type { StateStore } from "../state/db.ts";
 import type { TmuxManager } from "../tmux/manager.ts";
-import { parseRows } from "../tmux/parse.ts";
+import { formatOf, isNoServer, parseRows } from "../tmux/parse.ts";
 import { ProcessIndex, readProcessTable, type ProcessRow } from "./processes.ts";
 
 const PANE_FIELDS = [
@@ -42,9 +42,9 @@ export interface MonitorFrame {
 
 /** Every pane on the server with its session's fields; no server means no panes. */
 export async function listAllPanes(tmux: TmuxManager): Promise<PaneRow[]> {
-  const result = await tmux.run(["list-panes", "-a", "-F", PANE_FIELDS.map((field) => `#{${field}}`).join("\t")]);
+  const result = await tmux.run(["list-panes", "-a", "-F", formatOf(PANE_FIELDS)]);
   if (result.exitCode !== 0) {
-    if (/no server running|error connecting to|No such file or directory/.test(result.stderr)) return [];
+    if (isNoServer(result.stderr)) return [];
     throw new TmuxError("list-panes", result.stderr);
   }
   return parseRows(result.stdout, PANE_FIELDS, "list-panes");

@@ -37,10 +37,15 @@ export function toListing(session: TmuxSession): SessionListing {
   };
 }
 
+/** The sessions tagged with the project at `projectRoot`: never anything prj did not create there. */
+export function sessionsOfProject(sessions: TmuxSession[], projectRoot: string): TmuxSession[] {
+  return sessions.filter((session) => session.project === projectRoot);
+}
+
 /** This project's managed sessions, or with `all` every session on the server. */
 export async function listProjectSessions(tmux: TmuxManager, project: Project, all: boolean): Promise<SessionListing[]> {
   const live = await tmux.listSessions();
-  return live.filter((session) => all || session.project === project.root).map(toListing);
+  return (all ? live : sessionsOfProject(live, project.root)).map(toListing);
 }
 
 /** Sessions idle past the timeout and not attached: what `--stale` and auto clean-up remove. */

@@ -5,6 +5,7 @@ import { Database, SQLiteError, type SQLQueryBindings } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, isAbsolute } from "node:path";
 import { PrjError, StateError } from "../errors.ts";
+import { lowestFree } from "../worktrees/ports.ts";
 import { migrations } from "./migrations.ts";
 
 export type EventKind =
@@ -136,7 +137,6 @@ export interface InsertSampleInput {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
-const PORT_STEP = 10;
 const MAX_PORT = 65_535;
 
 // Selecting with camelCase aliases lets rows come back in their exported
@@ -758,8 +758,7 @@ function createPrivateFile(path: string): void {
 }
 
 function lowestFreePort(base: number, taken: ReadonlySet<number>): number {
-  let port = base;
-  while (taken.has(port)) port += PORT_STEP;
+  const port = lowestFree(base, taken);
   if (port > MAX_PORT) {
     throw new StateError(`no free port block at or above ${base}`, { hint: "remove unused worktrees" });
   }

@@ -5,7 +5,7 @@ import { runProcess, type ProcessResult } from "../exec/runner.ts";
 import { cacheDir, sessionEndsFile } from "../paths.ts";
 import { log, logs } from "../ui/log.ts";
 import type { SessionSpec } from "../plan/types.ts";
-import { parseRows } from "./parse.ts";
+import { formatOf, isNoServer, parseRows } from "./parse.ts";
 import { tmuxCommandLine } from "./quote.ts";
 import { sessionCreationCommands, sessionTarget } from "./script.ts";
 
@@ -147,7 +147,7 @@ export class TmuxManager {
     const tooOld = major < MIN_TMUX_VERSION.major || (major === MIN_TMUX_VERSION.major && minor < MIN_TMUX_VERSION.minor);
     if (!match || tooOld) {
       throw new PrjError(`tmux ${version || "(unknown version)"} is too old; prj needs tmux 3.2 or newer`, {
-        hint: INSTALL_HINT,
+        hint: TMUX_INSTALL_HINT,
       });
     }
     return version;
@@ -159,13 +159,13 @@ export class TmuxManager {
       const stat = statSync(this.binary);
       key = `${this.binary}\t${stat.size}\t${stat.mtimeMs}`;
     } catch (error) {
-      throw new PrjError(`tmux is not installed (looked for ${this.binary})`, { hint: INSTALL_HINT, cause: error });
+      throw new PrjError(`tmux is not installed (looked for ${this.binary})`, { hint: TMUX_INSTALL_HINT, cause: error });
     }
     const cacheFile = `${cacheDir()}/tmux-version`;
     const cached = readCache(cacheFile);
     if (cached?.startsWith(`${key}\n`)) return cached.slice(key.length + 1).trim();
     const result = await runProcess([this.binary, "-V"]);
-    if (result.exitCode !== 0) throw new TmuxError("-V", result.stderr, { hint: INSTALL_HINT });
+    if (result.exitCode !== 0) throw new TmuxError("-V", result.stderr, { hint: TMUX_INSTALL_HINT });
     const version = result.stdout.trim().replace(/^tmux\s+/, "");
     writeCache(cacheFile, `${key}\n${version}\n`);
     return version;
@@ -298,24 +298,16 @@ export class SessionNameTakenError extends TmuxError {
   }
 }
 
-const INSTALL_HINT =
+export const TMUX_INSTALL_HINT =
   "install tmux 3.2 or newer: `sudo apt-get install tmux` (Debian/Ubuntu), `brew install tmux` (macOS), `sudo dnf install tmux` (Fedora)";
 
 function findTmux(): string {
   return Bun.which("tmux") ?? "tmux";
 }
 
-function formatOf(fields: readonly string[]): string {
-  return fields.map((field) => `#{${field}}`).join("\t");
-}
-
 /** Filter values are formats themselves; session names from prj are sanitised, but others may hold `#`, `,` or `}`. */
 function escapeFilter(name: string): string {
   return name.replace(/[#,}]/g, (char) => `#${char}`);
-}
-
-function isNoServer(stderr: string): boolean {
-  return /no server running|error connecting to|No such file or directory/.test(stderr);
 }
 
 function toSession(row: Record<(typeof SESSION_FIELDS)[number], string>): TmuxSession {

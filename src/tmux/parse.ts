@@ -24,3 +24,13 @@ export function parseRows<const F extends readonly string[]>(
   }
   return rows;
 }
+
+/** A `-F` format asking for `fields`, tab-separated, as {@link parseRows} reads them. */
+export function formatOf(fields: readonly string[]): string {
+  return fields.map((field) => `#{${field}}`).join("\t");
+}
+
+/** tmux's stderr when no server runs on the socket: not an error for a query, just nothing there. */
+export function isNoServer(stderr: string): boolean {
+  return /no server running|error connecting to|No such file or directory/.test(stderr);
+}

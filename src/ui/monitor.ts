@@ -83,14 +83,14 @@ export async function runLiveMonitor(options: LiveOptions): Promise<void> {
     process.stdin.resume();
     process.stdin.on("data", onKey);
   }
-  if (terminal) process.stdout.write(ALT_SCREEN_ON + CURSOR_HIDE);
+  if (terminal) writeOut(ALT_SCREEN_ON + CURSOR_HIDE);
   try {
     while (!stopped) {
       const frame = await options.frame();
       if (stopped) break;
       if (options.json) writeOut(`${JSON.stringify(frame)}\n`);
       else if (terminal) {
-        process.stdout.write(
+        writeOut(
           HOME_AND_CLEAR +
             renderFrame(frame, { heading: options.heading, footer: `every ${options.intervalSeconds}s · q or Ctrl-C to quit` }),
         );
@@ -105,7 +105,7 @@ export async function runLiveMonitor(options: LiveOptions): Promise<void> {
       wake = undefined;
     }
   } finally {
-    if (terminal) process.stdout.write(CURSOR_SHOW + ALT_SCREEN_OFF);
+    if (terminal) writeOut(CURSOR_SHOW + ALT_SCREEN_OFF);
     if (keys) {
       process.stdin.off("data", onKey);
       process.stdin.setRawMode(false);

@@ -12,8 +12,8 @@ import { log } from "./log.ts";
 
 export type SessionLogKind = "created" | "reused" | "killed" | "ended" | "cleanup" | "adopted" | "rollback" | "error";
 
-/** Rotation threshold; exported for tests. */
-export const SESSION_LOG_MAX_BYTES = 5 * 1024 * 1024;
+/** Rotation threshold; tests pass a smaller `maxBytes`. */
+const SESSION_LOG_MAX_BYTES = 5 * 1024 * 1024;
 
 let warned = false;
 

@@ -6,18 +6,19 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { PrjError } from "../errors.ts";
 import {
-  changedPaths,
   checkBranchName,
-  worktreeChanges,
   commitsOnlyHere,
   ensureWorktree,
   git,
+  isDirty,
   listWorktrees,
   preflightWorktree,
+  worktreeChanges,
   type GitWorktree,
 } from "../git/worktree.ts";
 import { currentBranch, type Project } from "../project.ts";
 import type { SessionContext } from "../sessions/context.ts";
+import { sessionsOfProject } from "../sessions/queries.ts";
 import type { StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
@@ -41,8 +42,7 @@ export interface WorktreeListing {
  * with the session, else by the session's worktree tag (its branch).
  */
 function sessionsOf(worktree: GitWorktree, live: TmuxSession[], recordedPaths: Map<string, string | null>, projectRoot: string): string[] {
-  return live
-    .filter((session) => session.project === projectRoot)
+  return sessionsOfProject(live, projectRoot)
     .filter((session) => {
       const recorded = recordedPaths.get(session.name);
       if (recorded) return recorded === worktree.path;
@@ -75,7 +75,7 @@ export async function listProjectWorktrees(project: Project, tmux: TmuxManager, 
           path: worktree.path,
           branch: worktree.branch ?? null,
           head: worktree.head,
-          dirty: missing ? null : (await changedPaths(worktree.path)).length > 0,
+          dirty: missing ? null : await isDirty(worktree.path),
           main: worktree.path === project.root,
           missing,
           sessions: sessionsOf(worktree, live, recorded, project.root),

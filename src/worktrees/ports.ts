@@ -13,7 +13,8 @@ export interface PortRow {
   port: number;
 }
 
-function lowestFree(base: number, taken: ReadonlySet<number>): number {
+/** The first port block from `base` that no entry of `taken` holds. */
+export function lowestFree(base: number, taken: ReadonlySet<number>): number {
   let port = base;
   while (taken.has(port)) port += PORT_STEP;
   return port;

@@ -2,7 +2,7 @@
 // session-info, status, kill-session, cleanup-sessions and reset-sessions,
 // each run as the compiled binary against a private tmux server.
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
 import { ensureBinary, expectExit, jsonOf, SessionWorld } from "./session-support.ts";
@@ -193,6 +193,25 @@ describe("kill-session", () => {
     const [row] = world.sessionRows("svc");
     expect(row?.ended_at).toMatch(ISO);
     expect(row?.end_reason).toBe("killed");
+  });
+
+  test("cleanup steps get the session's environment, their working_directory, and secrets stay out of their logs", async () => {
+    const world = await newWorld();
+    world.writeFile("sub/.keep", "");
+    plainCommand(world, "sec", [
+      "  cleanup_steps:",
+      "    - name: show",
+      "      working_directory: sub",
+      '      run: echo "token=$API_TOKEN"; pwd > "$PRJ_PROJECT_PATH/cwd.txt"',
+      "environment: { API_TOKEN: tok-secret-999 }",
+    ]);
+    expectExit(await world.prj(["run", "sec"]), 0);
+    expectExit(await world.prj(["kill-session", "sec"]), 0);
+    expect(readFileSync(join(world.root, "cwd.txt"), "utf8").trim()).toBe(realpathSync(join(world.root, "sub")));
+    const logs = new Bun.Glob("*/*-show.log").scanSync({ cwd: join(world.root, ".prj/artifacts"), absolute: true });
+    const text = [...logs].map((file) => readFileSync(file, "utf8")).join("");
+    expect(text).toContain("token=***");
+    expect(text).not.toContain("tok-secret-999");
   });
 
   test("a name with no session is exit 1 with a clear message", async () => {

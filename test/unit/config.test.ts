@@ -13,7 +13,7 @@ import {
   loadSettings,
   parseYamlFile,
 } from "../../src/config/load.ts";
-import { DEFAULT_NAMING_PATTERN, parseDuration } from "../../src/config/schema.ts";
+import { DEFAULT_NAMING_PATTERN, parseDuration } from "../../src/config/defaults.ts";
 import { tempDir } from "../helpers/world.ts";
 
 // SPEC §3 "Command YAML", verbatim.

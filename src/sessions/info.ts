@@ -1,0 +1,60 @@
+import { noSessionError } from "../errors.ts";
+import { redactEnvironment } from "../plan/redact.ts";
+import type { SessionContext } from "./context.ts";
+import { ProcessIndex, readProcessTable } from "./processes.ts";
+import { isManaged } from "./queries.ts";
+
+/**
+ * What `prj session-info` shows of one live session: its tags, windows and
+ * panes, the memory of its process trees, its environment (secrets redacted)
+ * and its recorded history. A session that is not there is an error.
+ */
+export async function describeSession({ tmux, store, project }: Pick<SessionContext, "tmux" | "store" | "project">, name: string) {
+  const info = await tmux.getSessionInfo(name);
+  if (!info) throw noSessionError(name);
+  const tree = new ProcessIndex(await readProcessTable()).tree(info.panes.map((pane) => pane.pid));
+  const history = store.sessionHistory(name, project.root).map((row) => ({
+    created_at: row.createdAt,
+    ended_at: row.endedAt,
+    end_reason: row.endReason,
+    command: row.command,
+    event_id: row.eventId,
+  }));
+  const windows = new Map<number, { index: number; name: string; active: boolean; layout: string; panes: { index: number; pid: number; command: string; path: string; active: boolean }[] }>();
+  for (const pane of info.panes) {
+    const window = windows.get(pane.windowIndex) ?? { index: pane.windowIndex, name: pane.windowName, active: pane.windowActive, layout: pane.windowLayout, panes: [] };
+    window.panes.push({ index: pane.index, pid: pane.pid, command: pane.command, path: pane.path, active: pane.active });
+    windows.set(pane.windowIndex, window);
+  }
+  const session = info.session;
+  return {
+    name: session.name,
+    id: session.id,
+    managed: isManaged(session),
+    project: session.project,
+    worktree: session.worktree,
+    task: session.task,
+    command: session.command,
+    working_directory: session.path,
+    attached: session.attached > 0,
+    created_at: session.createdAt.toISOString(),
+    last_activity: session.lastActivity.toISOString(),
+    memory_bytes: tree.reduce((sum, row) => sum + row.rssKb * 1024, 0),
+    processes: tree.length,
+    environment: redactEnvironment(info.environment, await secretKeysOf(project.paths.prj, session.command)),
+    windows: [...windows.values()].sort((a, b) => a.index - b.index),
+    history,
+  };
+}
+
+/** The `secret_env` of the command that made the session, so listed keys are hidden even without a secret-looking name. */
+async function secretKeysOf(prjDir: string, commandName: string): Promise<string[]> {
+  if (!commandName) return [];
+  const { loadCommand } = await import("../config/load.ts");
+  try {
+    return loadCommand(prjDir, commandName).config.secret_env ?? [];
+  } catch {
+    // A command file that is gone or broken has no secret_env to honour; redact by name only.
+    return [];
+  }
+}
