@@ -1,31 +1,16 @@
 // End-to-end tests of the session commands (SPEC §6): attach, list-sessions,
 // session-info, status, kill-session, cleanup-sessions and reset-sessions,
 // each run as the compiled binary against a private tmux server.
-import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary, expectExit, jsonOf, SessionWorld } from "./session-support.ts";
+import { expectExit, jsonOf, SessionWorld, sessionWorlds } from "./session-support.ts";
 
 const DEV = "myproject-main-dev";
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 setDefaultTimeout(30_000);
-let worlds: SessionWorld[] = [];
-
-beforeAll(async () => {
-  await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await Promise.all(worlds.map((world) => world.dispose()));
-  worlds = [];
-});
-
-async function newWorld(name = "myproject", tmux?: PrivateTmux): Promise<SessionWorld> {
-  const world = await SessionWorld.create(name, tmux);
-  worlds.push(world);
-  return world;
-}
+const newWorld = sessionWorlds();
 
 /** A command whose session is just one plain window, named `name`. */
 function plainCommand(world: SessionWorld, name: string, extra: string[] = []): void {

@@ -1,31 +1,20 @@
 // End-to-end fault tests of `prj run` with real tmux (SPEC §6, §7, §9): a
 // missing working directory, a tmux server that dies mid-run, a database held
 // by another writer, and a prj killed with SIGKILL in the middle of a run.
-import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary, expectExit, jsonOf, prjBinary, SessionWorld } from "./session-support.ts";
+import { expectExit, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
 
 setDefaultTimeout(30_000);
-let worlds: SessionWorld[] = [];
 const cleanups: (() => void)[] = [];
 
-beforeAll(async () => {
-  await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
+afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  await Promise.all(worlds.map((world) => world.dispose()));
-  worlds = [];
 });
 
-async function newWorld(name = "myproject", tmux?: PrivateTmux): Promise<SessionWorld> {
-  const world = await SessionWorld.create(name, tmux);
-  worlds.push(world);
-  return world;
-}
+const newWorld = sessionWorlds();
 
 /** The direct children of a process, from every one of its threads (Linux /proc). */
 function childrenOf(pid: number): number[] {

@@ -1,31 +1,16 @@
 // End-to-end tests of session creation with real tmux: the compiled binary runs
 // `prj run` against a private server per test (PRJ_TMUX_SOCKET), in a temp git
 // repository initialised with `prj init`. SPEC §5 (names) and §6 (sessions).
-import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, run, tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary, expectExit, have, jsonOf, prjBinary, SessionWorld } from "./session-support.ts";
+import { expectExit, have, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
 
 const DEV = "myproject-main-dev";
 // Shells with slow start-up files and strace take seconds; each test still bounds its own waits.
 setDefaultTimeout(30_000);
-let worlds: SessionWorld[] = [];
-
-beforeAll(async () => {
-  await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await Promise.all(worlds.map((world) => world.dispose()));
-  worlds = [];
-});
-
-async function newWorld(name = "myproject", tmux?: PrivateTmux): Promise<SessionWorld> {
-  const world = await SessionWorld.create(name, tmux);
-  worlds.push(world);
-  return world;
-}
+const newWorld = sessionWorlds();
 
 interface WindowView {
   id: string;
