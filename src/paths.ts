@@ -8,16 +8,28 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
  * environment, the working directory and the filesystem.
  */
 
-function home(): string {
-  return process.env.HOME || homedir();
+type Env = Record<string, string | undefined>;
+
+/**
+ * An XDG base directory: the variable when it is absolute, else its default
+ * under HOME. The XDG spec says a relative value is invalid and must be ignored.
+ */
+function xdgDir(variable: string, fallback: string[], env: Env): string {
+  const value = env[variable];
+  return value && isAbsolute(value) ? value : join(env.HOME || homedir(), ...fallback);
 }
 
-export function dataHome(): string {
-  return process.env.XDG_DATA_HOME || join(home(), ".local", "share");
+export function dataHome(env: Env = process.env): string {
+  return xdgDir("XDG_DATA_HOME", [".local", "share"], env);
 }
 
-export function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(home(), ".cache"), "prunejuice");
+export function cacheDir(env: Env = process.env): string {
+  return join(xdgDir("XDG_CACHE_HOME", [".cache"], env), "prunejuice");
+}
+
+/** `$XDG_CONFIG_HOME/prunejuice/config.yaml`, default `~/.config/prunejuice/config.yaml`. */
+export function globalConfigPath(env: Env = process.env): string {
+  return join(xdgDir("XDG_CONFIG_HOME", [".config"], env), "prunejuice", "config.yaml");
 }
 
 export function logDir(): string {

@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { printJson, writeOut } from "../ui/output.ts";
+import { formatDuration, printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "kill-session", description: "Run cleanup steps, kill a session and record its end" },
@@ -15,9 +15,3 @@ export default defineCommand({
     writeOut(`Killed session ${result.name}${result.duration_seconds === null ? "" : ` after ${formatDuration(result.duration_seconds)}`}\n`);
   },
 });
-
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
-  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
-}

@@ -24,11 +24,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { cacheDir } from "../paths.ts";
+import { cacheDir, globalConfigPath } from "../paths.ts";
 import { log } from "../ui/log.ts";
 import { BUILD_ID } from "../version.ts";
 import { NAME_PATTERN } from "./defaults.ts";
-import { displayPath, globalConfigPath, type Env } from "./files.ts";
+import { displayPath, type Env } from "./files.ts";
 import type { LoadedCommand, SourceFile } from "./load.ts";
 import { mergeSettings } from "./merge.ts";
 import type { CommandConfig, GlobalConfig, ProjectConfig, Settings } from "./schema.ts";

@@ -2,8 +2,7 @@
  * Where config files are and how their paths are shown. No yaml or TypeBox
  * here: the config cache (cache.ts) needs these on its fast path.
  */
-import { homedir } from "node:os";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { isAbsolute, relative, sep } from "node:path";
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,12 +28,4 @@ export function displayPath(absPath: string, cwd?: string, home: string | undefi
   }
   if (home && home !== sep && absPath.startsWith(home + sep)) return `~${absPath.slice(home.length)}`;
   return absPath;
-}
-
-/** `$XDG_CONFIG_HOME/prunejuice/config.yaml`, default `~/.config/prunejuice/config.yaml`. */
-export function globalConfigPath(env: Env = process.env): string {
-  const xdg = env.XDG_CONFIG_HOME;
-  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".config");
-  return join(base, "prunejuice", "config.yaml");
 }

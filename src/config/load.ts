@@ -16,7 +16,8 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { ConfigError, PrjError, closest } from "../errors.ts";
-import { displayPath, globalConfigPath, type Env } from "./files.ts";
+import { globalConfigPath } from "../paths.ts";
+import { displayPath, type Env } from "./files.ts";
 import { mergeSettings } from "./merge.ts";
 import { CommandConfig, GlobalConfig, NAME_PATTERN, ProjectConfig, type Settings } from "./schema.ts";
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseDuration } from "../config/defaults.ts";
 import { noSessionError, PrjError } from "../errors.ts";
 import { isSecretKey, redactText } from "../plan/redact.ts";
+import { secondsBetween } from "../state/durations.ts";
 import type { StepSpec } from "../plan/types.ts";
 import { findStepFiles } from "../project.ts";
 import { runStepProcess } from "../steps/runner.ts";
@@ -99,7 +100,7 @@ export async function killManagedSession(
     killed: true,
     cleanup_steps: ran,
     ended_at: endedAt.toISOString(),
-    duration_seconds: Math.max(0, Math.round((endedAt.getTime() - createdAt.getTime()) / 1000)),
+    duration_seconds: secondsBetween(createdAt, endedAt),
   };
 }
 

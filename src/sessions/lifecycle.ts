@@ -6,6 +6,7 @@ import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tm
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
+import { secondsBetween } from "../state/durations.ts";
 
 export interface SessionOutcome {
   name: string;
@@ -153,7 +154,7 @@ export class SessionLifecycleManager {
   private recordEnd(row: SessionRow, reason: SessionEndReason, endedAt: Date, source: EndTimeSource | "prj", recordEvent = true): boolean {
     if (row.endedAt !== null) return false;
     this.store.endSession(row.id, { reason, endedAt: endedAt.toISOString() });
-    const durationSeconds = Math.max(0, Math.round((endedAt.getTime() - Date.parse(row.createdAt)) / 1000));
+    const durationSeconds = secondsBetween(row.createdAt, endedAt);
     if (recordEvent) {
       this.store.recordEvent({
         kind: reason === "gone" ? "session.ended" : reason === "cleanup" ? "cleanup" : "session.killed",

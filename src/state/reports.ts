@@ -8,6 +8,7 @@
  */
 import type { Timeframe } from "../ui/args.ts";
 import { processIsAlive, type EventKind, type EventStatus, type StateStore } from "./db.ts";
+import { secondsBetween } from "./durations.ts";
 
 export const EVENT_STATUSES: readonly EventStatus[] = ["running", "succeeded", "failed", "cancelled", "interrupted"];
 
@@ -368,10 +369,6 @@ function localDate(date: Date): string {
 }
 
 // ---- arithmetic ----
-
-function secondsBetween(startIso: string, endIso: string): number {
-  return Math.max(0, Math.round((Date.parse(endIso) - Date.parse(startIso)) / 1000));
-}
 
 function hours(ms: number): number {
   return Math.round((ms / HOUR_MS) * 100) / 100;

@@ -7,7 +7,7 @@
  */
 import type { MonitorFrame } from "../sessions/monitor.ts";
 import { table, writeOut } from "./output.ts";
-import { formatDuration } from "./reports.ts";
+import { formatDuration } from "./output.ts";
 
 const ALT_SCREEN_ON = "\x1b[?1049h";
 const ALT_SCREEN_OFF = "\x1b[?1049l";

@@ -1,17 +1,7 @@
 /** Text rendering of `prj history`, `prj stats sessions` and `prj analyze session-usage`. */
 import type { HistoryEntry, SessionStats, SessionUsage } from "../state/reports.ts";
 import { barChart } from "./chart.ts";
-import { table } from "./output.ts";
-
-/** `42s`, `3m 05s`, `2h 07m`, `3d 4h`; a dash for no value. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return "-";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-}
+import { formatDuration, table } from "./output.ts";
 
 /** An ISO time as `2026-11-23 18:45:00` in local time, for tables. */
 export function formatTime(iso: string | null): string {

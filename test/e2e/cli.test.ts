@@ -1,10 +1,10 @@
 // End-to-end tests of the compiled binary: the CLI surface, running without
 // Bun, ignoring the user's bunfig.toml/.env, `prj init` and `prj list-commands`.
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { git, tempDir, tempGitRepo } from "../helpers/world.ts";
-import { countRows, E2EWorld, ensureBinary, expectExit, repoRoot, snapshotTree, STACK_LINE } from "./support.ts";
+import { countRows, E2EWorld, expectExit, perTest, repoRoot, snapshotTree, STACK_LINE } from "./support.ts";
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
 const CORE_COMMANDS = [
@@ -21,20 +21,7 @@ const CORE_COMMANDS = [
 ];
 const DEFAULT_COMMANDS = ["feature-branch", "review-pr", "start-dev"];
 
-let world: E2EWorld;
-
-beforeAll(async () => {
-  await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await world?.dispose();
-});
-
-function newWorld(): E2EWorld {
-  world = new E2EWorld();
-  return world;
-}
+const newWorld = perTest(() => new E2EWorld());
 
 
 async function initialisedRepo(w: E2EWorld): Promise<string> {

@@ -1,26 +1,13 @@
 // End-to-end tests of `prj run --dry-run` and of the ways a run is refused:
 // the plan is complete and redacted, and neither it nor a refused run changes
 // anything (files, worktrees, branches, tmux, database rows).
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { countRows, E2EWorld, ensureBinary, expectExit, snapshotTree, STACK_LINE } from "./support.ts";
+import { countRows, E2EWorld, expectExit, perTest, snapshotTree, STACK_LINE } from "./support.ts";
 
-let world: E2EWorld;
-
-beforeAll(async () => {
-  await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await world?.dispose();
-});
-
-function newWorld(): E2EWorld {
-  world = new E2EWorld();
-  return world;
-}
+const newWorld = perTest(() => new E2EWorld());
 
 
 interface Project {

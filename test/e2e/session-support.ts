@@ -3,11 +3,10 @@
 // private tmux server that the compiled binary is pointed at through
 // PRJ_TMUX_SOCKET, and readers for what tmux and the state database say.
 import { Database } from "bun:sqlite";
-import { afterEach, beforeAll } from "bun:test";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PrivateTmux, run, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { ensureBinary, expectExit, prjBinary } from "./support.ts";
+import { expectExit, perTest, prjBinary } from "./support.ts";
 
 export { ensureBinary, expectExit, prjBinary } from "./support.ts";
 
@@ -179,22 +178,7 @@ export function have(program: string): boolean {
   return Bun.which(program) !== null;
 }
 
-/**
- * Registers the hooks every session test file needs (the binary is built, each
- * test's worlds and tmux servers are disposed) and returns the world factory.
- */
+/** The world factory of the session test files, with its hooks registered (see perTest). */
 export function sessionWorlds(): (name?: string, tmux?: PrivateTmux) => Promise<SessionWorld> {
-  let worlds: SessionWorld[] = [];
-  beforeAll(async () => {
-    await ensureBinary();
-  }, 120_000);
-  afterEach(async () => {
-    await Promise.all(worlds.map((world) => world.dispose()));
-    worlds = [];
-  });
-  return async (name = "myproject", tmux?: PrivateTmux) => {
-    const world = await SessionWorld.create(name, tmux);
-    worlds.push(world);
-    return world;
-  };
+  return perTest((name = "myproject", tmux?: PrivateTmux) => SessionWorld.create(name, tmux));
 }

@@ -1,6 +1,7 @@
 // Shared pieces of the end-to-end tests: they run the compiled binary, each
 // against its own temp repository and its own private tmux socket.
 import { Database } from "bun:sqlite";
+import { afterEach, beforeAll } from "bun:test";
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PrivateTmux, run, tempDir, type RunResult } from "../helpers/world.ts";
@@ -8,9 +9,12 @@ import { PrivateTmux, run, tempDir, type RunResult } from "../helpers/world.ts";
 export const repoRoot = resolve(import.meta.dir, "../..");
 export const prjBinary = join(repoRoot, "dist/prj");
 
-/** Builds dist/prj when it is missing, so `bun test test/e2e` works on a fresh checkout. */
+/**
+ * Builds dist/prj when it is missing, so `bun test test/e2e` works on a fresh
+ * checkout; nothing to do when PRJ_TEST_BINARY points the tests at another build.
+ */
 export async function ensureBinary(): Promise<void> {
-  if (existsSync(prjBinary)) return;
+  if (process.env.PRJ_TEST_BINARY || existsSync(prjBinary)) return;
   const result = await run(["bun", "run", "build"], { cwd: repoRoot });
   if (result.exitCode !== 0 || !existsSync(prjBinary)) {
     throw new Error(`bun run build failed (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
@@ -109,4 +113,29 @@ export function expectExit(result: RunResult, code: number): RunResult {
     throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
   return result;
+}
+
+interface Disposable {
+  dispose(): unknown;
+}
+
+/**
+ * Registers the hooks every end-to-end file needs (the binary is built once;
+ * whatever a test made is disposed after it) and returns the factory to make
+ * those things with.
+ */
+export function perTest<A extends unknown[], T extends Disposable | Promise<Disposable>>(
+  create: (...args: A) => T,
+): (...args: A) => T {
+  const made: Promise<Disposable>[] = [];
+  beforeAll(ensureBinary, 120_000);
+  afterEach(async () => {
+    const worlds = await Promise.all(made.splice(0));
+    await Promise.all(worlds.map((world) => world.dispose()));
+  });
+  return (...args: A) => {
+    const value = create(...args);
+    made.push(Promise.resolve(value));
+    return value;
+  };
 }

@@ -2,28 +2,14 @@
 // servers: the default commands, step order and hooks, side-by-side sessions,
 // and what happens on failure, timeout and Ctrl-C (rollback of exactly what
 // the run created).
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary } from "./support.ts";
+import { perTest } from "./support.ts";
 import { alive, expectExit, Project, readPid } from "./workflow-support.ts";
 
-let project: Project | undefined;
-
-beforeAll(async () => {
-  if (!process.env.PRJ_TEST_BINARY) await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await project?.dispose();
-  project = undefined;
-});
-
-async function newProject(name = "proj"): Promise<Project> {
-  project = await Project.create(name);
-  return project;
-}
+const newProject = perTest((name: string = "proj") => Project.create(name));
 
 /** A step that records where it ran and what existed at that moment. */
 const RECORD = `#!/bin/sh

@@ -1,28 +1,14 @@
 // End-to-end tests of `prj worktree list|create|remove` and of the worktree
 // side of `prj run`: copy_files, ports and the link between worktrees and
 // sessions. Real git, a private tmux server and the compiled binary.
-import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/world.ts";
-import { ensureBinary } from "./support.ts";
+import { perTest } from "./support.ts";
 import { expectExit, Project } from "./workflow-support.ts";
 
-let project: Project | undefined;
-
-beforeAll(async () => {
-  if (!process.env.PRJ_TEST_BINARY) await ensureBinary();
-}, 120_000);
-
-afterEach(async () => {
-  await project?.dispose();
-  project = undefined;
-});
-
-async function newProject(): Promise<Project> {
-  project = await Project.create("proj");
-  return project;
-}
+const newProject = perTest(() => Project.create("proj"));
 
 interface Listing {
   path: string;
