@@ -1,0 +1,130 @@
+// The shapes of the state database's rows and of what callers pass in to
+// write them. Every table module and every caller takes its types from here.
+
+export type EventKind =
+  | "run"
+  | "session.created"
+  | "session.reused"
+  | "session.killed"
+  | "session.ended"
+  | "session.adopted"
+  | "worktree.created"
+  | "worktree.removed"
+  | "cleanup"
+  | "error";
+
+export type EventStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+/** How a session ended: killed by the user, by a cleanup, found gone from tmux, or undone after a failed run. */
+export type SessionEndReason = "killed" | "cleanup" | "gone" | "rollback";
+
+export interface EventRow {
+  id: number;
+  kind: EventKind;
+  status: EventStatus;
+  command: string | null;
+  sessionName: string | null;
+  worktree: string | null;
+  projectPath: string;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  error: string | null;
+  metadata: Record<string, unknown> | null;
+  pid: number | null;
+}
+
+export interface SessionRow {
+  id: number;
+  name: string;
+  tmuxId: string | null;
+  projectPath: string;
+  worktree: string;
+  worktreePath: string | null;
+  task: string;
+  command: string | null;
+  workingDirectory: string;
+  /** null is tmux's default server. */
+  socket: string | null;
+  createdAt: string;
+  endedAt: string | null;
+  endReason: SessionEndReason | null;
+  eventId: number | null;
+}
+
+export interface WorktreeRow {
+  id: number;
+  projectPath: string;
+  path: string;
+  branch: string;
+  port: number;
+  createdAt: string;
+  removedAt: string | null;
+}
+
+export interface StartEventInput {
+  kind: EventKind;
+  command?: string | null;
+  sessionName?: string | null;
+  worktree?: string | null;
+  projectPath: string;
+  /** Stored as JSON. Redact secrets before passing it in. */
+  metadata?: object | null;
+  /** Defaults to `running`. */
+  status?: EventStatus;
+  /** The prj process that will finish the event; defaults to this process. */
+  pid?: number | null;
+  startedAt?: string;
+}
+
+export interface FinishEventInput {
+  status: Exclude<EventStatus, "running">;
+  exitCode?: number | null;
+  error?: string | null;
+  endedAt?: string;
+}
+
+export interface RecordEventInput extends Omit<StartEventInput, "status"> {
+  status: EventStatus;
+  endedAt?: string | null;
+  exitCode?: number | null;
+  error?: string | null;
+}
+
+export interface ListEventsInput {
+  projectPath: string;
+  limit?: number;
+  status?: EventStatus;
+  command?: string;
+}
+
+export interface InsertSessionInput {
+  name: string;
+  tmuxId?: string | null;
+  projectPath: string;
+  worktree: string;
+  worktreePath?: string | null;
+  task: string;
+  command?: string | null;
+  workingDirectory: string;
+  /** The tmux socket name or path; null, undefined or "" mean tmux's default server. */
+  socket?: string | null;
+  createdAt?: string;
+  eventId?: number | null;
+}
+
+export interface UpsertWorktreeInput {
+  projectPath: string;
+  path: string;
+  branch: string;
+  /** First port of the project's blocks; a worktree gets `portBase + 10 * n`. */
+  portBase: number;
+}
+
+export interface InsertSampleInput {
+  sessionName: string;
+  processes: number | null;
+  cpuPercent: number | null;
+  rssBytes: number | null;
+  takenAt?: string;
+}
