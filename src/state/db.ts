@@ -15,10 +15,10 @@ import type {
   InsertSessionInput,
   ListEventsInput,
   RecordEventInput,
+  SaveWorktreeInput,
   SessionEndReason,
   SessionRow,
   StartEventInput,
-  UpsertWorktreeInput,
   WorktreeRow,
 } from "./rows.ts";
 import * as samples from "./samples.ts";
@@ -122,8 +122,8 @@ export class StateStore {
 
   // ---- worktrees ----
 
-  upsertWorktree(input: UpsertWorktreeInput): WorktreeRow {
-    return worktrees.upsertWorktree(this.db, this.transactions, input);
+  saveWorktree(input: SaveWorktreeInput): WorktreeRow {
+    return worktrees.saveWorktree(this.db, input);
   }
 
   listWorktrees(projectPath: string): WorktreeRow[] {

@@ -113,12 +113,12 @@ export interface InsertSessionInput {
   eventId?: number | null;
 }
 
-export interface UpsertWorktreeInput {
+export interface SaveWorktreeInput {
   projectPath: string;
   path: string;
   branch: string;
-  /** First port of the project's blocks; a worktree gets `portBase + 10 * n`. */
-  portBase: number;
+  /** Decided by src/worktrees/ports.ts. */
+  port: number;
 }
 
 export interface InsertSampleInput {

@@ -6,6 +6,7 @@ import { StateError } from "../../src/errors.ts";
 import { migrations } from "../../src/state/migrations.ts";
 import { openStateDatabase, processIsAlive, type StateStore } from "../../src/state/db.ts";
 import { tempDir, waitFor } from "../helpers/world.ts";
+import { plannedPort, recordPort } from "../../src/worktrees/ports.ts";
 
 const dbModule = resolve(import.meta.dir, "../../src/state/db.ts");
 const project = "/home/u/myproject";
@@ -281,36 +282,48 @@ describe("worktrees", () => {
   test("ports are distinct, stable across reopen, and reuse a freed slot", () => {
     const path = freshPath();
     let store = open(path);
-    const a = store.upsertWorktree({ projectPath: project, path: "/wt/a", branch: "a", portBase: 4000 });
-    const b = store.upsertWorktree({ projectPath: project, path: "/wt/b", branch: "b", portBase: 4000 });
-    const c = store.upsertWorktree({ projectPath: project, path: "/wt/c", branch: "c", portBase: 4000 });
-    const foreign = store.upsertWorktree({ projectPath: "/elsewhere", path: "/wt/x", branch: "x", portBase: 4000 });
+    const a = recordPort(store, { projectPath: project, path: "/wt/a", branch: "a", portBase: 4000 });
+    const b = recordPort(store, { projectPath: project, path: "/wt/b", branch: "b", portBase: 4000 });
+    const c = recordPort(store, { projectPath: project, path: "/wt/c", branch: "c", portBase: 4000 });
+    const foreign = recordPort(store, { projectPath: "/elsewhere", path: "/wt/x", branch: "x", portBase: 4000 });
     expect([a.port, b.port, c.port]).toEqual([4000, 4010, 4020]);
     expect(foreign.port).toBe(4000);
     store.close();
 
     store = open(path, false);
-    const bAgain = store.upsertWorktree({ projectPath: project, path: "/wt/b", branch: "b2", portBase: 4000 });
+    const bAgain = recordPort(store, { projectPath: project, path: "/wt/b", branch: "b2", portBase: 4000 });
     expect(bAgain).toMatchObject({ id: b.id, port: 4010, branch: "b2" });
 
     expect(store.markWorktreeRemoved("/wt/a")).toBe(true);
     expect(store.markWorktreeRemoved("/wt/a")).toBe(false);
     expect(store.listWorktrees(project).map((w) => w.path)).toEqual(["/wt/b", "/wt/c"]);
 
-    const d = store.upsertWorktree({ projectPath: project, path: "/wt/d", branch: "d", portBase: 4000 });
+    const d = recordPort(store, { projectPath: project, path: "/wt/d", branch: "d", portBase: 4000 });
     expect(d.port).toBe(4000);
-    const e = store.upsertWorktree({ projectPath: project, path: "/wt/e", branch: "e", portBase: 4000 });
+    const e = recordPort(store, { projectPath: project, path: "/wt/e", branch: "e", portBase: 4000 });
     expect(e.port).toBe(4030);
 
     // Re-creating a removed worktree whose old slot is taken moves it to a free one.
-    const aAgain = store.upsertWorktree({ projectPath: project, path: "/wt/a", branch: "a", portBase: 4000 });
+    const aAgain = recordPort(store, { projectPath: project, path: "/wt/a", branch: "a", portBase: 4000 });
     expect(aAgain).toMatchObject({ id: a.id, removedAt: null, port: 4040 });
     expect(store.listWorktrees(project).map((w) => w.port)).toEqual([4000, 4010, 4020, 4030, 4040]);
   });
 
+  test("the store writes the port it is given; a removed worktree re-added gets the port its plan showed", () => {
+    const store = open(freshPath());
+    expect(store.saveWorktree({ projectPath: project, path: "/wt/a", branch: "a", port: 5123 }).port).toBe(5123);
+    for (const name of ["b", "c"]) recordPort(store, { projectPath: project, path: `/wt/${name}`, branch: name, portBase: 4000 });
+    store.markWorktreeRemoved("/wt/b");
+    store.markWorktreeRemoved("/wt/c");
+    // c's old block (4010) is free, but so is a lower one: the plan and the record agree on the lowest.
+    const planned = plannedPort(store.listWorktrees(project), { mainPath: "/wt/a", path: "/wt/c", base: 4000 });
+    expect(recordPort(store, { projectPath: project, path: "/wt/c", branch: "c", portBase: 4000 }).port).toBe(planned);
+    expect(planned).toBe(4000);
+  });
+
   test("an invalid port base is refused", () => {
     const store = open(freshPath());
-    expect(() => store.upsertWorktree({ projectPath: project, path: "/wt/a", branch: "a", portBase: 0 })).toThrow(
+    expect(() => recordPort(store, { projectPath: project, path: "/wt/a", branch: "a", portBase: 0 })).toThrow(
       StateError,
     );
   });

@@ -2,6 +2,7 @@
 // blocks, worktree list parsing, built-in step placement and deadlines.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { CommandConfig, Settings } from "../../src/config/schema.ts";
 import { ConfigError, UsageError } from "../../src/errors.ts";
 import { atDeadline, earliest, MAX_TIMER_DELAY_MS } from "../../src/exec/deadline.ts";
@@ -11,7 +12,9 @@ import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { planToText } from "../../src/plan/format.ts";
 import { renderTemplate } from "../../src/template/render.ts";
 import { quoteForShell, shellContextAfter } from "../../src/template/shell-quote.ts";
+import { openStateDatabase } from "../../src/state/db.ts";
 import { plannedPort, recordWorktree, type PortRow } from "../../src/worktrees/ports.ts";
+import { tempDir } from "../helpers/world.ts";
 
 describe("shellContextAfter", () => {
   test.each([
@@ -118,25 +121,17 @@ describe("port blocks", () => {
   });
 
   test("recordWorktree records the main checkout first, so the plan and the record agree", () => {
-    const rows: PortRow[] = [];
-    const store = {
-      listWorktrees: () => rows,
-      upsertWorktree: (input: { path: string }) => {
-        const known = rows.find((row) => row.path === input.path);
-        if (known) return known;
-        const taken = new Set(rows.map((row) => row.port));
-        let port = base;
-        while (taken.has(port)) port += 10;
-        rows.push({ path: input.path, port });
-        return { port };
-      },
-    };
-    const planned = plannedPort(rows, { mainPath: "/p", path: "/w/a", base });
-    const project = { root: "/p", mainBranch: "main", portBase: base };
-    expect(recordWorktree(store, project, { path: "/w/a", branch: "a" })).toBe(planned);
-    expect(recordWorktree(store, project, { path: "/w/a", branch: "a" })).toBe(planned);
-    expect(recordWorktree(store, project, { path: "/p", branch: "main" })).toBe(3000);
-    expect(recordWorktree(store, project, { path: "/w/b", branch: "b" })).toBe(3020);
+    const store = openStateDatabase(join(tempDir("ports-"), "state.db"), { create: true });
+    try {
+      const planned = plannedPort(store.listWorktrees("/p"), { mainPath: "/p", path: "/w/a", base });
+      const project = { root: "/p", mainBranch: "main", portBase: base };
+      expect(recordWorktree(store, project, { path: "/w/a", branch: "a" })).toBe(planned);
+      expect(recordWorktree(store, project, { path: "/w/a", branch: "a" })).toBe(planned);
+      expect(recordWorktree(store, project, { path: "/p", branch: "main" })).toBe(3000);
+      expect(recordWorktree(store, project, { path: "/w/b", branch: "b" })).toBe(3020);
+    } finally {
+      store.close();
+    }
   });
 });
 
