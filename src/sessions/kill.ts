@@ -9,6 +9,7 @@ import { runStepProcess } from "../steps/runner.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import type { SessionContext } from "./context.ts";
+import type { TerminationReport } from "./terminate.ts";
 
 export interface KillResult {
   name: string;
@@ -16,6 +17,8 @@ export interface KillResult {
   cleanup_steps: string[];
   ended_at: string;
   duration_seconds: number | null;
+  /** Processes that ignored the hang-up and had to be killed with SIGKILL. */
+  force_killed: { pid: number; command: string }[];
 }
 
 /**
@@ -83,9 +86,10 @@ export async function killManagedSession(
       sessionLog("error", { session: name, project: project.root, event: eventId, error: message });
     }
   }
+  let terminated: TerminationReport;
   try {
     await switchAwayIfInside(context, name);
-    await lifecycle.killSession(name, reason, { eventRecorded: true });
+    terminated = await lifecycle.killSession(name, reason, { eventRecorded: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     store.finishEvent(eventId, { status: "failed", exitCode: 1, error: message });
@@ -101,6 +105,7 @@ export async function killManagedSession(
     cleanup_steps: ran,
     ended_at: endedAt.toISOString(),
     duration_seconds: secondsBetween(createdAt, endedAt),
+    force_killed: terminated.forceKilled,
   };
 }
 

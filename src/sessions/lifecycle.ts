@@ -5,6 +5,8 @@ import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
+import { endProcesses, processesOfPanes, readProcesses, type TerminationReport } from "./terminate.ts";
+import { sessionTarget } from "../tmux/script.ts";
 import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
 import { secondsBetween } from "../state/durations.ts";
 
@@ -184,18 +186,34 @@ export class SessionLifecycleManager {
   }
 
   /**
-   * Kills a session and records its end; cleanup steps are the caller's, run
-   * before this. `eventRecorded`: the caller records the event itself
-   * (`prj kill-session` and `cleanup-sessions` do, with their cleanup steps).
+   * Kills a session, ends every process its panes started (hang-up, grace,
+   * SIGKILL: see terminate.ts) and records its end; cleanup steps are the
+   * caller's, run before this. `eventRecorded`: the caller records the event
+   * itself (`prj kill-session` and `cleanup-sessions` do, with their cleanup steps).
    */
-  async killSession(name: string, reason: "killed" | "cleanup" | "rollback", options: { eventRecorded?: boolean } = {}): Promise<void> {
-    if (!(await this.tmux.sessionExists(name))) {
-      throw noSessionError(name, "prj list-sessions");
-    }
+  async killSession(
+    name: string,
+    reason: "killed" | "cleanup" | "rollback",
+    options: { eventRecorded?: boolean } = {},
+  ): Promise<TerminationReport> {
+    const panes = await this.tmux.run(["list-panes", "-s", "-t", sessionTarget(name), "-F", "#{pane_pid}"]);
+    if (panes.exitCode !== 0) throw noSessionError(name, "prj list-sessions");
+    const panePids = panes.stdout.split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
+    const processes = processesOfPanes(await readProcesses(), panePids);
+    // When prj runs inside this session, the kill hangs up its own terminal: it must finish its work regardless.
+    if (!process.listeners("SIGHUP").includes(ignoreHangup)) process.on("SIGHUP", ignoreHangup);
     await this.tmux.killSession(name);
+    const report = await endProcesses(processes);
+    if (report.forceKilled.length > 0) {
+      log.warn(
+        `session ${name}: ${report.forceKilled.length} process(es) ignored the hang-up and were killed: ` +
+          report.forceKilled.map((entry) => `${entry.pid} (${entry.command})`).join(", "),
+      );
+    }
     const row = this.store.findLiveSession(name, this.socketKey());
     if (row) this.recordEnd(row, reason, new Date(), "prj", !options.eventRecorded);
     else sessionLog(reason === "killed" ? "killed" : reason, { session: name, project: this.projectPath, reason, socket: this.tmux.socket });
+    return report;
   }
 
   /**
@@ -273,4 +291,9 @@ function assertDirectoriesExist(spec: SessionSpec): void {
       }
     }
   }
+}
+
+/** Installed while prj kills sessions, and never removed: once the terminal is gone, the rest of the work still has to happen. */
+function ignoreHangup(): void {
+  log.debug("SIGHUP ignored: finishing the kill");
 }

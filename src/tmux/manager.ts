@@ -199,7 +199,7 @@ export class TmuxManager {
     } catch (error) {
       log.debug(`session end times will not be recorded by tmux: cannot create ${dirname(endsFile)} (${String(error)})`);
     }
-    const commands = sessionCreationCommands(spec, { recordEndsTo: endsFile });
+    const commands = sessionCreationCommands(spec, { recordEndsTo: endsFile, parentDeathSignal: parentDeathTool() });
     commands.push(["display-message", "-p", "-t", sessionTarget(spec.name), "#{session_id}"]);
     const script = `${commands.map(tmuxCommandLine).join(" ; ")}\n`;
     const result = await this.run(["start-server", ";", "source-file", "-"], {
@@ -300,6 +300,15 @@ export class SessionNameTakenError extends TmuxError {
 
 export const TMUX_INSTALL_HINT =
   "install tmux 3.2 or newer: `sudo apt-get install tmux` (Debian/Ubuntu), `brew install tmux` (macOS), `sudo dnf install tmux` (Fedora)";
+
+/**
+ * util-linux's setpriv, which lets the end recorder die with a crashed tmux
+ * server; only a path that needs no quoting in sh or fish is used.
+ */
+function parentDeathTool(): string | undefined {
+  const path = Bun.which("setpriv");
+  return path && /^[\w/.-]+$/.test(path) ? path : undefined;
+}
 
 function findTmux(): string {
   return Bun.which("tmux") ?? "tmux";

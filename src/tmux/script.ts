@@ -46,45 +46,53 @@ export const SESSION_CLOSED_HOOK = "session-closed[8461]";
 /** Server option that says the end recorder (the sentinel job) already runs on this server. */
 export const END_RECORDER_OPTION = "@prj_end_recorder";
 
-/** Single-quotes a word for /bin/sh. */
-function shQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * The tmux commands that make tmux itself write down when sessions end, so a
  * session killed behind prj's back (`tmux kill-session`, its last shell
- * exiting, `tmux kill-server`) still gets an accurate duration. Both append a
- * tab-separated line to `file`; prj reads it when it reconciles.
+ * exiting, `tmux kill-server`, a crash) still gets an accurate duration. Both
+ * append a tab-separated line to `file`; prj reads it when it reconciles.
  *
  * - A global `session-closed` hook records `closed <socket> <session id> <epoch>`.
  *   It must be global: tmux looks a session-closed hook up after the session is
  *   gone, so a hook set on the session itself never fires for it.
  * - Hooks do not get to run when the server exits, so one sentinel job per
- *   server (`run-shell -b`, started once) sleeps until tmux sends it SIGTERM on
- *   exit and records `server <socket> <server pid> <epoch>`.
+ *   server (`run-shell -b`, started once) waits for the server to go and
+ *   records `server <socket> <server pid> <epoch>`. tmux sends it SIGTERM on a
+ *   clean exit; after a crash or SIGKILL the parent-death signal (`setpriv
+ *   --pdeathsig`, where it exists) or its `kill -0` check of the server pid ends
+ *   it, so it never outlives its server for long.
  *
- * Only the session id, socket path and server pid (all from tmux formats, made
- * shell-safe with `q:`) and the time reach the shell: no names or environment.
- * No prj binary path is involved, so it does not matter where prj lives or
- * whether it still exists when the session ends.
+ * Shell-neutral: since tmux 3.5, run-shell uses the user's default-shell,
+ * which may be fish. Each command is `/bin/sh -c '<script>' prj-end ARGS…`,
+ * which sh and fish parse alike because the script holds no `'` and no
+ * backslash pair that fish's single quotes would read differently. The socket
+ * and server pid come from the job's own `$TMUX`, so no tmux value is ever
+ * spliced into shell text; the session id (`$3`) and the file path are plain
+ * arguments, single- and double-quoted. A path with a backtick (which the two
+ * shells quote differently) gets no recorder: durations then come from
+ * reconcile alone.
  */
-export function endRecorderCommands(file: string): string[][] {
+export function endRecorderCommands(file: string, options: { parentDeathSignal?: string } = {}): string[][] {
+  // sh and fish read `\\`, `\"` and `\$` alike inside double quotes; a backtick they do not.
+  if (file.includes("`")) return [];
   // run-shell expands formats in its command, so a literal `#` in the path must be doubled.
-  const target = escapeFormat(shQuote(file));
-  const closed =
-    `{ printf 'closed\\t%s\\t%s\\t%s\\n' #{q:socket_path} '#{hook_session}' "$(date -u +%s)" >> ${target}; } 2>/dev/null || :`;
+  const path = escapeFormat(`"${file.replace(/[\\"$]/g, (char) => `\\${char}`)}"`);
+  const socket = 's=${TMUX%,*,*}';
+  const closed = `${socket}; { printf "closed\\t%s\\t%s\\t%s\\n" "$s" "$1" "$(date -u +%s)" >> "$2"; } 2>/dev/null || :`;
   // `wait` (unlike a foreground `sleep`) returns as soon as a trapped signal arrives.
+  const interval = options.parentDeathSignal ? 3600 : 10;
   const sentinel =
-    `prj_end() { { printf 'server\\t%s\\t%s\\t%s\\n' #{q:socket_path} '#{pid}' "$(date -u +%s)" >> ${target}; } 2>/dev/null; kill $! 2>/dev/null; exit 0; }; ` +
-    "trap prj_end TERM HUP INT; while :; do sleep 86400 & wait $!; done";
+    `${socket}; r=\${TMUX%,*}; p=\${r##*,}; f=$1; ` +
+    `prj_end() { { printf "server\\t%s\\t%s\\t%s\\n" "$s" "$p" "$(date -u +%s)" >> "$f"; } 2>/dev/null; kill $! 2>/dev/null; exit 0; }; ` +
+    `trap prj_end TERM HUP INT; while kill -0 "$p" 2>/dev/null; do sleep ${interval} & wait $!; done; prj_end`;
+  const launcher = options.parentDeathSignal ? `exec ${options.parentDeathSignal} --pdeathsig HUP /bin/sh` : "exec /bin/sh";
   return [
-    ["set-hook", "-g", SESSION_CLOSED_HOOK, tmuxCommandLine(["run-shell", "-b", closed])],
+    ["set-hook", "-g", SESSION_CLOSED_HOOK, tmuxCommandLine(["run-shell", "-b", `exec /bin/sh -c '${escapeFormat(closed)}' prj-end '#{hook_session}' ${path}`])],
     [
       "if-shell",
       "-F",
       `#{?${END_RECORDER_OPTION},,1}`,
-      `${tmuxCommandLine(["set-option", "-g", END_RECORDER_OPTION, "1"])} ; ${tmuxCommandLine(["run-shell", "-b", sentinel])}`,
+      `${tmuxCommandLine(["set-option", "-g", END_RECORDER_OPTION, "1"])} ; ${tmuxCommandLine(["run-shell", "-b", `${launcher} -c '${escapeFormat(sentinel)}' prj-end ${path}`])}`,
     ],
   ];
 }
@@ -95,7 +103,10 @@ export function endRecorderCommands(file: string): string[][] {
  * of a process because the batch travels on stdin. With `recordEndsTo`, the
  * batch also installs the end recorder (`endRecorderCommands`).
  */
-export function sessionCreationCommands(spec: SessionSpec, options: { recordEndsTo?: string } = {}): string[][] {
+export function sessionCreationCommands(
+  spec: SessionSpec,
+  options: { recordEndsTo?: string; parentDeathSignal?: string } = {},
+): string[][] {
   const target = sessionTarget(spec.name);
   const lastWindow = `${target}{end}`;
   const commands: string[][] = [];
@@ -153,7 +164,7 @@ export function sessionCreationCommands(spec: SessionSpec, options: { recordEnds
       focused = true;
     }
   }
-  if (options.recordEndsTo) commands.push(...endRecorderCommands(options.recordEndsTo));
+  if (options.recordEndsTo) commands.push(...endRecorderCommands(options.recordEndsTo, options));
   return commands;
 }
 

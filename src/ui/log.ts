@@ -47,8 +47,9 @@ export function writeStderr(text: string): void {
     while (offset < bytes.length) offset += writeSync(2, bytes, offset);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    // stderr closed, or its reader gone: there is nowhere left to say anything.
-    if (code === "EPIPE" || code === "EBADF") return;
+    // stderr closed, its reader gone, or its terminal hung up: there is nowhere left to say anything,
+    // and a signal handler or a rollback that is writing must go on regardless.
+    if (code === "EPIPE" || code === "EBADF" || code === "EIO" || code === "ENXIO") return;
     if (code !== "EAGAIN") throw error;
     // A non-blocking stderr that is full: Bun's writer buffers the rest (uncoloured off a terminal).
     console.error(bytes.subarray(offset).toString().replace(/\n$/, ""));

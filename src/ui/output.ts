@@ -9,7 +9,9 @@ import { log } from "./log.ts";
  */
 export function writeOut(text: string): void {
   const closed = (error: unknown) => {
-    if ((error as { code?: unknown } | null)?.code !== "EPIPE") throw error;
+    const code = (error as { code?: unknown } | null)?.code;
+    // A hung-up terminal (the session prj ran in was just killed) is as gone as a closed pipe.
+    if (code !== "EPIPE" && code !== "EIO" && code !== "ENXIO") throw error;
     log.debug(`stdout was closed before all output was written: ${String(error)}`);
   };
   let written: number | Promise<number>;

@@ -171,6 +171,35 @@ describe("recorded end times", () => {
     await waitFor(() => endLines("server", tmux.socketPath(), String(serverPid)).length > 0, { what: "the server-exit record" });
   });
 
+  test("a crashed server (SIGKILL): the sentinel records the exit and leaves no process behind", async () => {
+    const { server, tmux, store, lifecycle, create } = await world();
+    await create("crash-victim");
+    const serverPid = Number((await server.ok("display-message", "-p", "#{pid}")).trim());
+    const sentinelPids = async () =>
+      (await Bun.$`ps -A -o pid=,ppid=,args=`.text())
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .filter((row) => row.includes("prj_end") || row.join(" ").includes("prj_end"))
+        .filter((row) => Number(row[1]) === serverPid || Number(row[1]) === 1)
+        .map((row) => Number(row[0]));
+    // The sentinel's first `ps` sighting; its `sleep` child is found through its parent.
+    const [sentinel] = await waitFor(async () => {
+      const found = (await sentinelPids()).filter(Boolean);
+      return found.length ? found : undefined;
+    }, { what: "the sentinel" });
+    process.kill(serverPid, "SIGKILL");
+    await waitFor(() => endLines("server", tmux.socketPath(), String(serverPid)).length > 0, { what: "the server-exit record" });
+    await waitFor(async () => {
+      const table = await Bun.$`ps -A -o pid=,ppid=,args=`.text();
+      const rows = table.split("\n").map((line) => line.trim().split(/\s+/));
+      return !rows.some((row) => Number(row[0]) === sentinel || Number(row[1]) === sentinel);
+    }, { what: "the sentinel and its sleep to exit" });
+    expect((await sentinelPids()).filter((pid) => pid === sentinel)).toEqual([]);
+    const result = await reconcileAnHourLater(lifecycle);
+    expect(result.ended).toContain("crash-victim");
+    expect(endedEvent(store, "crash-victim")?.metadata).toMatchObject({ end_time_source: "server-exit" });
+  });
+
   test("without any record (no hook ran), the end is when reconcile noticed", async () => {
     const { server, store, lifecycle, create } = await world();
     await create("silent");

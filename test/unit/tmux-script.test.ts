@@ -151,14 +151,33 @@ describe("endRecorderCommands", () => {
     expect(sentinel![3]).toContain("set-option -g @prj_end_recorder 1 ; run-shell -b ");
   });
 
-  test("only ids, the socket and the time reach the shell; the path is quoted and format-escaped", () => {
-    const text = endRecorderCommands(file).flat().join("\n");
-    // sh quoting ('\'' for the quote) inside tmux quoting (which doubles the backslash); `#` doubled for formats.
-    expect(text).toContain(String.raw`'/data/it'\\''s ##1/session-ends.tsv'`);
+  test("only the session id, the path and the time reach the shell; the path is quoted and format-escaped", () => {
+    const text = endRecorderCommands(`/data/it's "#1" $HOME\\x/session-ends.tsv`).flat().join("\n");
+    // sh/fish double quoting (\" \$ \\) inside tmux quoting (which escapes each backslash, quote and $ again); `#` doubled for formats.
+    expect(text).toContain(String.raw`\"/data/it's \\\"##1\\\" \\\$HOME\\\\x/session-ends.tsv\"`);
     expect(text).toContain("'#{hook_session}'");
-    expect(text).toContain("#{q:socket_path}");
+    // The socket comes from the job's own $TMUX: no tmux value is spliced into shell text.
+    expect(text).toContain("${TMUX%,*,*}");
+    expect(text).not.toContain("#{q:");
     expect(text).not.toContain("session_name");
-    expect(text).not.toContain("TOKEN");
+  });
+
+  test("a path with a backtick gets no recorder rather than a quoting guess", () => {
+    expect(endRecorderCommands("/data/`x`/ends.tsv")).toEqual([]);
+  });
+
+  test("with setpriv the sentinel dies with its server (parent-death signal)", () => {
+    const text = endRecorderCommands("/d/ends.tsv", { parentDeathSignal: "/usr/bin/setpriv" }).flat().join("\n");
+    expect(text).toContain("exec /usr/bin/setpriv --pdeathsig HUP /bin/sh -c '");
+  });
+
+  test("the scripts are parsed alike by sh and fish: no single quote or backslash pair inside them", () => {
+    for (const command of endRecorderCommands("/d/ends.tsv")) {
+      const line = command[command.length - 1]!;
+      const script = /-c '([^']*)'/.exec(line.replaceAll('\\"', '"').replaceAll("\\\\", "\\"))?.[1];
+      expect(script).toBeDefined();
+      expect(script).not.toMatch(/\\\\|\\'/);
+    }
   });
 });
 
