@@ -1,18 +1,8 @@
 import type { ArgsDef, CommandDef, ParsedArgs } from "citty";
+import { kebab, type CommandEntry } from "./commands/entry.ts";
 import { closest, PrjError, UsageError } from "./errors.ts";
 import { useColor, writeOut } from "./ui/output.ts";
 import { VERSION } from "./version.ts";
-
-type Loader = () => Promise<{ default: CommandDef<any> }>;
-
-export interface CommandEntry {
-  description: string;
-  load: Loader;
-  /** Left out of `prj --help` and of completion. */
-  hidden?: boolean;
-  /** Gets its arguments untouched: no flag checks, no --help, no parsing. */
-  raw?: boolean;
-}
 
 /**
  * Every subcommand, loaded only when it is the one being run: start-up time is
@@ -70,7 +60,9 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   const command = (await entry.load()).default;
   if (entry.raw && command.run) {
-    await command.run({ rawArgs: rest, args: { _: rest } as never, cmd: command });
+    // The table is handed over rather than imported: `__complete` reads it, and
+    // importing cli.ts from a command the table loads would make a cycle.
+    await command.run({ rawArgs: rest, args: { _: rest } as never, cmd: command, data: COMMANDS });
     return;
   }
   await dispatch(command, rest, ["prj", name]);
@@ -206,11 +198,6 @@ function rejectUnknownFlags(rawArgs: string[], argsDef: ArgsDef, path: string[])
       suggestion ? `did you mean --${suggestion}?` : `run \`${path.join(" ")} --help\` to see its flags`,
     );
   }
-}
-
-/** `deleteBranch` → `delete-branch`: the flag citty accepts for a camel-case arg. */
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
 }
 
 function stripAnsi(text: string): string {

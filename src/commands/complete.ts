@@ -1,3 +1,4 @@
+import type { CommandEntry } from "./entry.ts";
 import { defineCommand } from "./define.ts";
 import { writeOut } from "../ui/output.ts";
 
@@ -8,12 +9,12 @@ import { writeOut } from "../ui/output.ts";
  */
 export default defineCommand({
   meta: { name: "__complete", description: "Print completion candidates for the words after `prj`", hidden: true },
-  async run({ rawArgs }) {
+  async run({ rawArgs, data }) {
     const words = rawArgs[0] === "--" ? rawArgs.slice(1) : rawArgs;
     try {
-      const { COMMANDS } = await import("../cli.ts");
+      const commands = data as Record<string, CommandEntry>;
       const { completeWords } = await import("../completion/complete.ts");
-      const candidates = await completeWords(words, COMMANDS);
+      const candidates = await completeWords(words, commands);
       if (candidates.length > 0) writeOut(`${candidates.join("\n")}\n`);
     } catch (error) {
       const { log } = await import("../ui/log.ts");

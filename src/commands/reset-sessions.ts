@@ -6,7 +6,7 @@ export default defineCommand({
   args: { json: { type: "boolean", description: "Print the result as JSON" } },
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
-    const { reconcileState } = await import("../sessions/queries.ts");
+    const { reconcileState } = await import("../sessions/reconcile.ts");
     const result = await withSessionContext(({ store, project, tmux }) => reconcileState(store, project, tmux));
     if (args.json) return printJson(result);
     writeOut(

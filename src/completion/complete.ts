@@ -5,7 +5,7 @@
  * for `prj run`, the tmux server for session names.
  */
 import type { ArgsDef, CommandDef } from "citty";
-import { kebab, type CommandEntry } from "../cli.ts";
+import { kebab, type CommandEntry } from "../commands/entry.ts";
 
 /** Completes for one command's positional arguments; `given` are the positionals before the cursor. */
 type PositionalCompleter = (given: string[], current: string) => Promise<string[]>;

@@ -1,5 +1,4 @@
 import type { Project } from "../project.ts";
-import type { StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 
 export interface SessionListing {
@@ -51,18 +50,4 @@ export async function listProjectSessions(tmux: TmuxManager, project: Project, a
 /** Sessions idle past the timeout and not attached: what `--stale` and auto clean-up remove. */
 export function isStale(session: TmuxSession, timeoutSeconds: number, now = Date.now()): boolean {
   return session.attached === 0 && now - session.lastActivity.getTime() > timeoutSeconds * 1000;
-}
-
-/**
- * Marks runs left `running` by a dead prj as interrupted, sessions gone from
- * tmux as ended, and worktrees git no longer lists as removed.
- */
-export async function reconcileState(store: StateStore, project: Project, tmux: TmuxManager) {
-  const { processIsAlive } = await import("../state/db.ts");
-  const interrupted = store.markInterruptedEvents(project.root, processIsAlive);
-  const { SessionLifecycleManager } = await import("./lifecycle.ts");
-  const result = await new SessionLifecycleManager(tmux, store, project.root).reconcile();
-  const { reconcileWorktrees } = await import("../worktrees/manage.ts");
-  const worktreesRemoved = await reconcileWorktrees(project, store);
-  return { ...result, interrupted, worktrees_removed: worktreesRemoved };
 }
