@@ -70,6 +70,13 @@ export const Duration = Type.Union(
 );
 export type Duration = Static<typeof Duration>;
 
+/** A tmux window name: no control characters, which tmux 3.7 rejects and older servers show as escapes. */
+const WindowName = Type.String({
+  minLength: 1,
+  pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+  patternMessage: "window name {value} contains a control character (a tab, a newline, …); window names are plain text on one line",
+});
+
 const StringOrList = Type.Union([Type.String(), Type.Array(Type.String())], {
   expected: "a string or a list of strings",
 });
@@ -88,7 +95,7 @@ const TmuxBlock = Type.Object(
   {
     auto_attach: Type.Optional(Type.Boolean()),
     session_timeout: Type.Optional(Duration),
-    default_window_name: Type.Optional(Type.String({ minLength: 1 })),
+    default_window_name: Type.Optional(WindowName),
     // `tmux -L NAME` makes a file of this name under TMUX_TMPDIR, so no path separators.
     socket_name: Type.Optional(Name("socket name")),
   },
@@ -191,7 +198,7 @@ export type Pane = Static<typeof Pane>;
 /** A tmux window. Always a mapping, so there is one shape to document. */
 export const Window = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1 })),
+    name: Type.Optional(WindowName),
     command: Type.Optional(StringOrList),
     working_directory: Type.Optional(Type.String({ minLength: 1 })),
     environment: Type.Optional(EnvMap),

@@ -9,6 +9,8 @@ import { renderTemplate, TemplateError } from "../template/render.ts";
 import { quoteForShell, ShellQuoteError } from "../template/shell-quote.ts";
 import type { PaneSpec, RunPlan, SessionIdentity, StepSpec, WindowSpec } from "./types.ts";
 import { isSecretKey } from "./redact.ts";
+import { layoutProblem } from "../tmux/layout.ts";
+import { windowNameProblem } from "../tmux/window-name.ts";
 
 /** Where a loaded command came from, so a template error can point at its line. */
 export interface CommandSource {
@@ -164,7 +166,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     );
     Object.assign(environment, prjVariables(vars, project, worktreePath));
     const windows = (session.windows?.length ? session.windows : [{ name: settings.tmux.default_window_name }]).map(
-      (window, index) => planWindow(window, ["session", "windows", index], sessionDir, render, secretKeys),
+      (window, index) => planWindow(window, ["session", "windows", index], sessionDir, render, secretKeys, at),
     );
     if (!windows.some((window) => window.focus) && windows[0]) windows[0].focus = true;
     sessionPlan = {
@@ -214,7 +216,13 @@ function sameIdentity(live: ObservedSession, identity: SessionIdentity): boolean
   return live.project === identity.project && live.worktree === identity.worktree && live.task === identity.task;
 }
 
-/** `key=value` arguments against the command's declared ones: unknown and missing ones are usage errors. */
+/** The argument every command accepts without declaring it: it sets `{{task}}`, and so the session's name. */
+const TASK_ARGUMENT = "task";
+
+/**
+ * `key=value` arguments against the command's declared ones: unknown and
+ * missing ones are usage errors, except `task=`, which every command takes.
+ */
 function resolveArguments(
   config: CommandConfig,
   given: Record<string, string>,
@@ -228,6 +236,7 @@ function resolveArguments(
     }
   });
   for (const key of Object.keys(given)) {
+    if (key === TASK_ARGUMENT && !names.includes(key)) continue;
     if (!names.includes(key)) {
       const suggestion = closest(key, names);
       throw new UsageError(
@@ -246,6 +255,12 @@ function resolveArguments(
       );
     }
     values[argument.name] = value;
+  }
+  // Every command takes `task=NAME` for naming its session (myapp-main-frontend), declared or not.
+  const task = given[TASK_ARGUMENT];
+  if (task !== undefined && !names.includes(TASK_ARGUMENT)) {
+    if (task.trim() === "") throw new UsageError("task= needs a value", `e.g. \`prj run ${config.name} task=frontend\``);
+    values[TASK_ARGUMENT] = task;
   }
   return values;
 }
@@ -292,6 +307,7 @@ function planWindow(
   sessionDir: string,
   render: Render,
   secretKeys: Set<string>,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
 ): WindowSpec {
   const dir = window.working_directory ? resolve(sessionDir, render(window.working_directory, [...path, "working_directory"])) : sessionDir;
   const environment = renderEnvironment(window.environment, [...path, "environment"], render, secretKeys);
@@ -300,13 +316,27 @@ function planWindow(
     planPane(pane, [...path, "panes", index], dir, windowCommand, render, secretKeys),
   );
   return {
-    name: window.name ? render(window.name, [...path, "name"]) : "",
+    name: window.name ? checkedWindowName(render(window.name, [...path, "name"]), () => at([...path, "name"])) : "",
     workingDirectory: dir,
     environment,
-    layout: window.layout ? render(window.layout, [...path, "layout"]) : undefined,
+    // Checked here, after rendering: a value tmux 3.3a cannot parse kills its whole server (tmux/layout.ts).
+    layout: window.layout ? checkedLayout(render(window.layout, [...path, "layout"]), panes.length, () => at([...path, "layout"])) : undefined,
     focus: window.focus ?? false,
     panes,
   };
+}
+
+function checkedWindowName(name: string, where: () => { file: string; line: number; col: number; path: string }): string {
+  const problem = windowNameProblem(name);
+  if (problem) throw new ConfigError(where(), problem, "window names are plain text on one line");
+  return name;
+}
+
+/** The layout as given, or a ConfigError (exit 2) saying why tmux must not see it. The `-mirrored` presets are checked against the server later. */
+function checkedLayout(value: string, panes: number, where: () => { file: string; line: number; col: number; path: string }): string {
+  const problem = layoutProblem(value, { panes });
+  if (problem) throw new ConfigError(where(), problem.problem, problem.hint);
+  return value;
 }
 
 /**

@@ -29,7 +29,11 @@ export async function runNamedCommand(
       : openStateDatabase(project.paths.database, { create: !options.dryRun });
   try {
     const prepared = await prepareRun(project, name, cliArguments, { sessions: [], store });
-    if (prepared.plan.session) await tmux.ensureSupported();
+    if (prepared.plan.session) {
+      const clientVersion = await tmux.ensureSupported();
+      const { assertLayoutsSupported } = await import("../tmux/layout-support.ts");
+      await assertLayoutsSupported(prepared.plan, prepared.input.command, tmux, clientVersion);
+    }
     if (options.dryRun) {
       // Naming against the live server shows the name a real run would get.
       const live = prepared.plan.session ? await tmux.listSessions() : [];
