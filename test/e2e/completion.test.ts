@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import type { CommandDef } from "citty";
 import { COMMANDS } from "../../src/cli.ts";
 import { run, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, prjBinary } from "./support.ts";
+import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
 
 const world = new E2EWorld();
 let repo: string;
@@ -56,12 +56,6 @@ async function bashComplete(words: string[], cwd = repo): Promise<string[]> {
 /** `prj __complete -- WORD…` straight from the binary. */
 async function complete(words: string[], cwd = repo): Promise<RunResult> {
   return world.prj(["__complete", "--", ...words], cwd);
-}
-
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
 }
 
 const visibleCommands = Object.keys(COMMANDS).filter((name) => !COMMANDS[name]!.hidden);

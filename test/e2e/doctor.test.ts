@@ -7,7 +7,7 @@ import { mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStateDatabase } from "../../src/state/db.ts";
 import { tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, STACK_LINE } from "./support.ts";
+import { E2EWorld, ensureBinary, expectExit, STACK_LINE } from "./support.ts";
 
 interface Check {
   id: string;
@@ -34,12 +34,6 @@ afterEach(async () => {
   await world?.dispose();
   world = undefined;
 });
-
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-}
 
 async function initialisedRepo(w: E2EWorld): Promise<string> {
   const repo = realpathSync(await tempGitRepo("myproject"));

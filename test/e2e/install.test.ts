@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tempDir, type RunResult } from "../helpers/world.ts";
-import { ensureBinary, prjBinary, repoRoot } from "./support.ts";
+import { ensureBinary, expectExit, prjBinary, repoRoot } from "./support.ts";
 
 const installer = join(repoRoot, "scripts/install.sh");
 const shell = Bun.which("dash") ?? "sh";
@@ -44,12 +44,6 @@ async function install(env: Record<string, string | undefined>, options: { prefi
     env: { HOME: home, PREFIX: prefix, SHELL: "/bin/bash", PATH: "/usr/local/bin:/usr/bin:/bin", ...env },
   });
   return { ...result, home, bin: prefix ? join(prefix, "bin") : join(home, ".local/bin") };
-}
-
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
 }
 
 describe("install.sh with PRJ_INSTALL_FROM", () => {

@@ -7,7 +7,7 @@ import { COMMANDS } from "../../src/cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, prjBinary } from "./support.ts";
+import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
 
 const world = new E2EWorld();
 let repo: string;
@@ -31,12 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.dispose();
 });
-
-function expectExit(result: RunResult, code: number): void {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-}
 
 /** util-linux `script` gives the command a terminal; its --version tells it apart from BSD's. */
 const hasScript = Bun.which("script") !== null && (await run(["script", "--version"])).stdout.includes("util-linux");

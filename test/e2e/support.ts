@@ -2,22 +2,111 @@
 // against its own temp repository and its own private tmux socket.
 import { Database } from "bun:sqlite";
 import { afterEach, beforeAll } from "bun:test";
-import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join, resolve } from "node:path";
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { PrivateTmux, run, tempDir, type RunResult } from "../helpers/world.ts";
 
+export { expectExit } from "../helpers/world.ts";
+
 export const repoRoot = resolve(import.meta.dir, "../..");
-export const prjBinary = join(repoRoot, "dist/prj");
 
 /**
- * Builds dist/prj when it is missing, so `bun test test/e2e` works on a fresh
- * checkout; nothing to do when PRJ_TEST_BINARY points the tests at another build.
+ * The prj under test: `PRJ_TEST_BINARY` (a path, relative to the current
+ * directory) points every end-to-end suite at another build; dist/prj by default.
+ */
+const binaryOverride = process.env.PRJ_TEST_BINARY || undefined;
+export const prjBinary = binaryOverride === undefined ? join(repoRoot, "dist/prj") : resolve(binaryOverride);
+
+/** Records which sources dist/prj was built from, so a stale binary is rebuilt. */
+const builtFromFile = join(repoRoot, "dist/.prj-built-from");
+const buildLock = join(repoRoot, "dist/.prj-build-lock");
+const BUILD_TIMEOUT_MS = 180_000;
+
+/**
+ * Makes sure the binary under test is the current sources: dist/prj is
+ * (re)built when it is missing, or when src/, package.json, bun.lock or
+ * scripts/build.ts changed since it was built, or when it was built by
+ * something else since. With PRJ_TEST_BINARY nothing is built; that binary must exist.
  */
 export async function ensureBinary(): Promise<void> {
-  if (process.env.PRJ_TEST_BINARY || existsSync(prjBinary)) return;
-  const result = await run(["bun", "run", "build"], { cwd: repoRoot });
-  if (result.exitCode !== 0 || !existsSync(prjBinary)) {
-    throw new Error(`bun run build failed (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+  if (binaryOverride !== undefined) {
+    if (!existsSync(prjBinary)) throw new Error(`PRJ_TEST_BINARY names ${prjBinary}, which does not exist`);
+    return;
+  }
+  if (isBuiltFrom(sourcesHash())) return;
+  await withBuildLock(async () => {
+    // Hashed before building: a source saved during the build makes the next check rebuild.
+    const hash = sourcesHash();
+    // Another test process may have built it while this one waited for the lock.
+    if (isBuiltFrom(hash)) return;
+    // Built beside it and renamed over it, so a prj that another test is running keeps its file.
+    const fresh = `${prjBinary}.build-${process.pid}`;
+    const result = await run(["bun", "scripts/build.ts", "--outfile", fresh], { cwd: repoRoot });
+    if (result.exitCode !== 0 || !existsSync(fresh)) {
+      rmSync(fresh, { force: true });
+      throw new Error(`building dist/prj failed (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+    }
+    renameSync(fresh, prjBinary);
+    writeFileSync(builtFromFile, hash);
+  });
+}
+
+function isBuiltFrom(hash: string): boolean {
+  if (!existsSync(prjBinary) || !existsSync(builtFromFile)) return false;
+  // A binary newer than the record was built by hand, from sources unknown.
+  if (statSync(prjBinary).mtimeMs > statSync(builtFromFile).mtimeMs) return false;
+  return readFileSync(builtFromFile, "utf8") === hash;
+}
+
+/** A hash of what a build is made from, in a stable order. */
+function sourcesHash(): string {
+  const files = [...new Bun.Glob("src/**/*").scanSync({ cwd: repoRoot, onlyFiles: true }), "package.json", "bun.lock", "scripts/build.ts"];
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (const file of files.sort()) {
+    const path = join(repoRoot, file);
+    hasher.update(`${file}\0`);
+    if (existsSync(path)) hasher.update(readFileSync(path));
+  }
+  return hasher.digest("hex");
+}
+
+/** Runs `build` while holding a lock directory, so test processes running at once build one at a time. */
+async function withBuildLock(build: () => Promise<void>): Promise<void> {
+  mkdirSync(dirname(buildLock), { recursive: true });
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  for (;;) {
+    try {
+      mkdirSync(buildLock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const takenAt = statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs;
+      if (takenAt === undefined) continue; // released just now
+      // A lock older than any build was left by a test process that died.
+      if (Date.now() - takenAt > BUILD_TIMEOUT_MS) {
+        rmSync(buildLock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another test process to build dist/prj (${buildLock})`);
+      await Bun.sleep(100);
+    }
+  }
+  try {
+    await build();
+  } finally {
+    rmSync(buildLock, { recursive: true, force: true });
   }
 }
 
@@ -107,14 +196,6 @@ export function countRows(database: string): RowCounts {
 /** A stack trace line, as Bun and V8 print them. */
 export const STACK_LINE = /^\s{4}at /m;
 
-/** Throws with the whole output when an exit status is not the expected one, so a failure shows why. */
-export function expectExit(result: RunResult, code: number): RunResult {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-  return result;
-}
-
 interface Disposable {
   dispose(): unknown;
 }
@@ -128,7 +209,7 @@ export function perTest<A extends unknown[], T extends Disposable | Promise<Disp
   create: (...args: A) => T,
 ): (...args: A) => T {
   const made: Promise<Disposable>[] = [];
-  beforeAll(ensureBinary, 120_000);
+  beforeAll(ensureBinary, BUILD_TIMEOUT_MS);
   afterEach(async () => {
     const worlds = await Promise.all(made.splice(0));
     await Promise.all(worlds.map((world) => world.dispose()));

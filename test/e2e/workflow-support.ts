@@ -5,18 +5,9 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, PrivateTmux, run, tempDir, type RunResult } from "../helpers/world.ts";
-import { prjBinary } from "./support.ts";
+import { expectExit, prjBinary } from "./support.ts";
 
-/** `PRJ_TEST_BINARY` points the tests at another build of prj; dist/prj by default. */
-export const binary = process.env.PRJ_TEST_BINARY || prjBinary;
-
-/** Throws with the whole output when an exit status is not the expected one. */
-export function expectExit(result: RunResult, code: number): RunResult {
-  if (result.exitCode !== code) {
-    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-  }
-  return result;
-}
+export { expectExit } from "./support.ts";
 
 export interface EventRow {
   id: number;
@@ -59,12 +50,12 @@ export class Project {
   }
 
   prj(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
-    return run([binary, ...args], { cwd: options.cwd ?? this.root, env: { PRJ_TMUX_SOCKET: this.tmux.socket, ...options.env } });
+    return run([prjBinary, ...args], { cwd: options.cwd ?? this.root, env: { PRJ_TMUX_SOCKET: this.tmux.socket, ...options.env } });
   }
 
   /** Starts `prj …` without waiting, for signals. */
   spawnPrj(args: string[]) {
-    return Bun.spawn([binary, ...args], {
+    return Bun.spawn([prjBinary, ...args], {
       cwd: this.root,
       env: { ...process.env, PRJ_TMUX_SOCKET: this.tmux.socket } as Record<string, string>,
       stdin: "ignore",

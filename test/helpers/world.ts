@@ -37,6 +37,14 @@ export async function run(
   return { exitCode, stdout, stderr };
 }
 
+/** Throws with the whole output when an exit status is not the expected one, so a failure shows why. */
+export function expectExit(result: RunResult, code: number): RunResult {
+  if (result.exitCode !== code) {
+    throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+  return result;
+}
+
 /** Runs git and throws with its stderr when it fails. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
   const result = await run(["git", ...args], { cwd });
