@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CommandDef } from "citty";
 import { COMMANDS } from "../../src/cli.ts";
+import { missing } from "../helpers/tools.ts";
 import { run, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
 import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
 
@@ -172,7 +173,7 @@ describe("prj completion", () => {
     expect(result.stdout).toContain("completion");
   });
 
-  test.skipIf(!Bun.which("zsh"))("zsh: the script parses and offers what __complete prints", async () => {
+  test.skipIf(missing("zsh"))("zsh: the script parses and offers what __complete prints", async () => {
     const script = [
       "compdef() { print -r -- \"compdef $*\" }",
       "compadd() { print -r -- \"compadd $*\" }",
@@ -185,7 +186,7 @@ describe("prj completion", () => {
     expect(result.stdout.split("\n").filter(Boolean)).toEqual(["compdef _prj prj", "compadd -S  -- branch=", "compadd -- attach"]);
   });
 
-  test.skipIf(!Bun.which("fish"))("fish: `complete -C` offers what __complete prints", async () => {
+  test.skipIf(missing("fish"))("fish: `complete -C` offers what __complete prints", async () => {
     const script = "prj completion fish | source; complete -C 'prj run feature-branch '; complete -C 'prj attach '";
     const result = await run(["fish", "--no-config", "-c", script], { cwd: repo, env: shellEnv() });
     expectExit(result, 0);

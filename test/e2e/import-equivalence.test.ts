@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { missing } from "../helpers/tools.ts";
 import { run, tempDir } from "../helpers/world.ts";
 import { ensureBinary, prjBinary } from "./support.ts";
 
@@ -50,9 +51,14 @@ interface Outcome {
   differences: string[];
 }
 
+/** Files the peer itself cannot load, each with the reason: nothing to compare, so their tests are skipped. */
+const PEER_CANNOT_LOAD: Record<string, string> = {
+  "tmuxp/plugin-system.yaml": "tmuxp needs the example plugin module tmuxp_plugin_extended_build, which is not published",
+};
+
 const installed: Record<Tool, boolean> = {
-  tmuxinator: Bun.which("tmuxinator") !== null,
-  tmuxp: Bun.which("tmuxp") !== null,
+  tmuxinator: !missing("tmuxinator"),
+  tmuxp: !missing("tmuxp"),
 };
 const outcomes = new Map<string, Outcome>();
 let stubs = "";
@@ -195,7 +201,7 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
 
 describe("prj import gives the sessions the peers give", () => {
   beforeAll(async () => {
-    const wanted = files.filter((entry) => installed[entry.tool]);
+    const wanted = files.filter((entry) => installed[entry.tool] && !(entry.key in PEER_CANNOT_LOAD));
     if (wanted.length === 0) return;
     await ensureBinary();
     const realTmux = Bun.which("tmux");
@@ -237,18 +243,20 @@ describe("prj import gives the sessions the peers give", () => {
 
   for (const tool of ["tmuxinator", "tmuxp"] as const) {
     if (!installed[tool]) {
-      console.warn(`import-equivalence: ${tool} is not installed; skipping its corpus (./scripts/test installs it on Debian/Ubuntu)`);
-      test.skip(`${tool} corpus (${tool} not installed)`, () => {});
+      test.skip(`${tool} corpus (${tool} not installed; ./scripts/test installs it on Debian/Ubuntu)`, () => {});
       continue;
     }
     for (const entry of files.filter((each) => each.tool === tool)) {
+      const cannotLoad = PEER_CANNOT_LOAD[entry.key];
+      if (cannotLoad !== undefined) {
+        test.skip(`${entry.key} (${tool} cannot load it: ${cannotLoad})`, () => {});
+        continue;
+      }
       test(entry.key, () => {
         const outcome = outcomes.get(entry.key);
         expect(outcome).toBeDefined();
-        if (outcome!.status === "peer fails") {
-          console.warn(`import-equivalence: ${entry.key}: peer fails (${outcome!.detail}); skipped`);
-          return;
-        }
+        // A peer that fails on a file not listed above is a broken test setup, not a pass.
+        expect({ status: outcome!.status, detail: outcome!.detail }).not.toMatchObject({ status: "peer fails" });
         expect(outcome!.differences).toEqual(KNOWN_DIFFERENCES[entry.key]?.differences ?? []);
       });
     }

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { missing } from "../helpers/tools.ts";
 import { run, tempDir, type RunResult } from "../helpers/world.ts";
 import { ensureBinary, expectExit, prjBinary, repoRoot } from "./support.ts";
 
@@ -130,7 +131,7 @@ describe("install.sh with PRJ_INSTALL_FROM", () => {
   });
 });
 
-describe.skipIf(!Bun.which("curl"))("install.sh downloading from a release URL", () => {
+describe.skipIf(missing("curl"))("install.sh downloading from a release URL", () => {
   /** A file:// release holding every build; each build's --version prints its own target. */
   function fakeRelease(): string {
     const dir = tempDir("release-");

@@ -6,6 +6,7 @@ import type { CommandDef } from "citty";
 import { COMMANDS } from "../../src/cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { missing } from "../helpers/tools.ts";
 import { run, tempGitRepo, type RunResult } from "../helpers/world.ts";
 import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
 
@@ -32,8 +33,6 @@ afterAll(async () => {
   await world.dispose();
 });
 
-/** util-linux `script` gives the command a terminal; its --version tells it apart from BSD's. */
-const hasScript = Bun.which("script") !== null && (await run(["script", "--version"])).stdout.includes("util-linux");
 
 /** Runs prj on a pseudo-terminal and returns what it wrote there. */
 async function onTerminal(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
@@ -46,7 +45,7 @@ async function onTerminal(args: string[], env: Record<string, string | undefined
   return result.stdout;
 }
 
-describe.skipIf(!hasScript)("colour", () => {
+describe.skipIf(missing("script"))("colour", () => {
   test("usage on a terminal is coloured; --no-color and NO_COLOR make it plain", async () => {
     expect(await onTerminal(["run", "--help"], { NO_COLOR: undefined })).toMatch(ANSI);
     expect(await onTerminal(["run", "--help", "--no-color"], { NO_COLOR: undefined })).not.toMatch(ANSI);
@@ -62,7 +61,7 @@ describe.skipIf(!hasScript)("colour", () => {
   });
 });
 
-describe.skipIf(!hasScript)("log lines on a terminal", () => {
+describe.skipIf(missing("script"))("log lines on a terminal", () => {
   test("are plain text: an info line is not painted like an error", async () => {
     writeFileSync(join(repo, ".prj/commands/chatty.yaml"), 'name: chatty\nsteps:\n  - { name: hello, run: "echo hi" }\n');
     const text = await onTerminal(["run", "chatty"], { NO_COLOR: undefined });

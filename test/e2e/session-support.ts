@@ -173,11 +173,6 @@ export class SessionWorld {
   }
 }
 
-/** Whether a program is on PATH; tests that need it say so loudly when it is not. */
-export function have(program: string): boolean {
-  return Bun.which(program) !== null;
-}
-
 /** The world factory of the session test files, with its hooks registered (see perTest). */
 export function sessionWorlds(): (name?: string, tmux?: PrivateTmux) => Promise<SessionWorld> {
   return perTest((name = "myproject", tmux?: PrivateTmux) => SessionWorld.create(name, tmux));

@@ -5,7 +5,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, run, tempDir, waitFor } from "../helpers/world.ts";
-import { expectExit, have, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
+import { missing } from "../helpers/tools.ts";
+import { expectExit, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
 
 const DEV = "myproject-main-dev";
 // Shells with slow start-up files and strace take seconds; each test still bounds its own waits.
@@ -104,11 +105,7 @@ describe("prj run start-dev", () => {
     expect(await world.display(tiled.id, "#{window_layout}")).toBe(layout);
   });
 
-  test("takes the size of the terminal it is run from", async () => {
-    if (!have("script")) {
-      console.warn("SKIPPED: util-linux `script` is not installed; the terminal-size test did not run");
-      return;
-    }
+  test.skipIf(missing("script"))("takes the size of the terminal it is run from", async () => {
     const world = await newWorld();
     const inner = `stty cols 132 rows 43; exec '${prjBinary}' run start-dev`;
     const result = await run(["script", "-q", "-e", "-c", inner, "/dev/null"], { cwd: world.root, env: world.env() });
@@ -119,11 +116,7 @@ describe("prj run start-dev", () => {
 });
 
 describe("one tmux client, secrets off the command lines", () => {
-  test("creating a session execs tmux at most twice and never puts an environment value in an argv", async () => {
-    if (!have("strace")) {
-      console.warn("SKIPPED: strace is not installed; the tmux-client count and argv-secret test did not run");
-      return;
-    }
+  test.skipIf(missing("strace"))("creating a session execs tmux at most twice and never puts an environment value in an argv", async () => {
     const world = await newWorld();
     world.writeCommand(
       "secrets",
@@ -242,13 +235,14 @@ describe("commands always arrive", () => {
     expect(readFileSync(marker, "utf8")).toBe("arrived reader\n");
   });
 
-  /** The children of a process (Linux /proc; a shell is single-threaded), or undefined without /proc. */
-  function childrenOf(pid: number): number[] | undefined {
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
-    } catch {
-      return undefined;
-    }
+  /** The children of a process, as ps lists them (on Linux and macOS alike). */
+  async function childrenOf(pid: number): Promise<number[]> {
+    const listed = expectExit(await run(["ps", "-A", "-o", "pid=,ppid="]), 0);
+    return listed.stdout
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .filter(([, parent]) => parent === pid)
+      .map(([child]) => child!);
   }
 
   test.each(["/bin/sh", "/bin/bash"])("Ctrl-C stops the command and leaves exactly one interactive shell (%s)", async (shell) => {
@@ -275,8 +269,7 @@ describe("commands always arrive", () => {
     await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").endsWith("\n"), { what: "the typed command's marker" });
     // The shell that answers is the pane's own process (the wrapper exec'd it), with no second shell under it.
     expect(Number(readFileSync(marker, "utf8").trim())).toBe(before!.pid);
-    const children = childrenOf(before!.pid);
-    if (children !== undefined) expect(children).toEqual([]);
+    expect(await childrenOf(before!.pid)).toEqual([]);
     // So one `exit` closes the pane, and with it the session.
     await world.tmux.ok("send-keys", "-t", after!.id, "exit", "Enter");
     await waitFor(async () => (await world.tmux.sessionNames()).length === 0, { what: "the session to end with its only shell" });

@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { missing } from "../helpers/tools.ts";
 import { run, tempDir, type RunResult } from "../helpers/world.ts";
 
 const script = resolve(import.meta.dir, "../../scripts/homebrew-formula");
@@ -69,22 +70,17 @@ describe("scripts/homebrew-formula", () => {
     expect(text).toContain('assert_match version.to_s, shell_output("#{bin}/prj --version")');
   });
 
-  test("is valid Ruby", async () => {
-    const ruby = Bun.which("ruby");
-    if (!ruby) {
-      console.warn("ruby is not installed: skipping the `ruby -c` syntax check of the formula");
-      return;
-    }
+  test.skipIf(missing("ruby"))("is valid Ruby", async () => {
     const { dir } = fakeChecksums();
     const result = await formula("1.2.3", dir);
     const file = join(tempDir("formula-"), "prj.rb");
     writeFileSync(file, result.stdout);
-    const check = await run([ruby, "-c", file]);
+    const check = await run(["ruby", "-c", file]);
     expect(check.stdout.trim()).toBe("Syntax OK");
     expect(check.exitCode).toBe(0);
   });
 
-  test.skipIf(!Bun.which("curl"))("fetches the checksums from a release URL; URL_BASE overrides the download URLs", async () => {
+  test.skipIf(missing("curl"))("fetches the checksums from a release URL; URL_BASE overrides the download URLs", async () => {
     const { dir, sums } = fakeChecksums();
     const fromUrl = await formula("1.2.3", `file://${dir}/`);
     expect(fromUrl.exitCode).toBe(0);
