@@ -12,13 +12,12 @@ export default defineCommand({
   },
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
-    const { isStale, sessionsOfProject } = await import("../sessions/queries.ts");
-    const { killManagedSession } = await import("../sessions/kill.ts");
+    const { sessionsOfProject } = await import("../sessions/queries.ts");
+    const { staleSessions } = await import("../sessions/reconcile.ts");
+    const { currentSessionName, killManagedSession, ownSessionLast } = await import("../sessions/kill.ts");
     const result = await withSessionContext(async (context) => {
-      const timeout = context.project.settings.tmux.session_timeout_seconds;
-      const targets = sessionsOfProject(await context.tmux.listSessions(), context.project.root)
-        .filter((session) => !args.stale || isStale(session, timeout))
-        .map((session) => session.name);
+      const live = await context.tmux.listSessions();
+      const targets = (args.stale ? staleSessions(live, context.project) : sessionsOfProject(live, context.project.root)).map((session) => session.name);
       if (args["dry-run"] || targets.length === 0) return { killed: [] as string[], would_kill: targets, dry_run: Boolean(args["dry-run"]) };
       if (!args.yes) {
         if (!process.stdin.isTTY) {
@@ -29,7 +28,8 @@ export default defineCommand({
         if (ok !== true) return { killed: [] as string[], would_kill: targets, dry_run: false };
       }
       const killed: string[] = [];
-      for (const name of targets) {
+      // The session prj runs in goes last: killing it hangs up prj's terminal, and the rest must still be done.
+      for (const name of ownSessionLast(targets, await currentSessionName(context))) {
         await killManagedSession(context, name, "cleanup");
         killed.push(name);
       }

@@ -14,7 +14,17 @@ export default defineCommand({
     const project = await openProject();
     const tmux = new TmuxManager({ socket: project.socket });
     await tmux.ensureSupported();
-    const sessions = await listProjectSessions(tmux, project, Boolean(args.all));
+    const { existsSync } = await import("node:fs");
+    // The database is reconciled when there is one; listing never creates it.
+    const store = existsSync(project.paths.database)
+      ? (await import("../state/db.ts")).openStateDatabase(project.paths.database, { create: false })
+      : undefined;
+    let sessions;
+    try {
+      sessions = await listProjectSessions(tmux, project, Boolean(args.all), store);
+    } finally {
+      store?.close();
+    }
     if (args.json) return printJson(sessions);
     if (sessions.length === 0) {
       writeOut(args.all ? "No sessions on this tmux server.\n" : "No live sessions for this project. Start one with `prj run start-dev`.\n");

@@ -6,18 +6,17 @@ export default defineCommand({
   args: { json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
     const { withSessionContext } = await import("../sessions/context.ts");
-    const { isStale, sessionsOfProject, toListing } = await import("../sessions/queries.ts");
+    const { sessionsOfProject, toListing } = await import("../sessions/queries.ts");
     const { presentedStatus } = await import("../state/reports.ts");
-    const { reconcileWorktrees } = await import("../worktrees/manage.ts");
+    const { reconcile } = await import("../sessions/reconcile.ts");
     const doc = await withSessionContext(async ({ project, tmux, store }) => {
-      // Worktrees removed with plain git are recorded as removed first, so only live ones are shown.
-      const [live] = await Promise.all([tmux.listSessions(), reconcileWorktrees(project, store)]);
-      const mine = sessionsOfProject(live, project.root);
-      const timeout = project.settings.tmux.session_timeout_seconds;
+      // The one reconciler first: ended sessions, interrupted runs and gone worktrees are recorded before anything is shown.
+      const { observation, diff } = await reconcile({ project, store, tmux }, { git: true });
+      const mine = sessionsOfProject(observation.live ?? [], project.root);
       return {
         project: { name: project.name, path: project.root, socket: project.socket ?? null },
         sessions: mine.map(toListing),
-        stale_sessions: mine.filter((session) => isStale(session, timeout)).map((session) => session.name),
+        stale_sessions: diff.staleSessions.map((session) => session.name),
         worktrees: store.listWorktrees(project.root).map((row) => ({ path: row.path, branch: row.branch, port: row.port })),
         recent_events: store.listEvents({ projectPath: project.root, limit: 10 }).map((event) => ({
           id: event.id,

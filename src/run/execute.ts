@@ -1,14 +1,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atDeadline, earliest } from "../exec/deadline.ts";
-import {
-  deleteBranchIfUnchanged,
-  ensureWorktree,
-  resolveCommit,
-  rollbackWorktree,
-  type WorktreeOutcome,
-} from "../git/worktree.ts";
+import { ensureWorktree, listWorktrees, preflightWorktree, type WorktreeOutcome } from "../git/worktree.ts";
 import { redactArguments, secretValues } from "../plan/format.ts";
+import { recordedSessionPlan } from "../plan/record.ts";
 import { redactText } from "../plan/redact.ts";
 import type { RunPlan, StepSpec } from "../plan/types.ts";
 import { currentBranch, type Project } from "../project.ts";
@@ -21,6 +16,7 @@ import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import { recordWorktree as recordWorktreePort } from "../worktrees/ports.ts";
 import type { PreparedRun } from "./prepare.ts";
+import { popUndoStack, type UndoEntry } from "./undo.ts";
 
 export interface RunReport {
   event_id: number;
@@ -43,6 +39,8 @@ interface RunState {
   /** Aborted with reason "cancelled" (a signal) or "timeout" (the run's `timeout`). */
   abort: AbortController;
   redact(text: string): string;
+  /** What each successful operation left to undo, newest last; a rollback pops it and does nothing else. */
+  undo: UndoEntry[];
 }
 
 interface RunContext {
@@ -55,9 +53,10 @@ interface RunContext {
 }
 
 /**
- * Runs a plan in the order of SPEC §7. On failure, timeout or Ctrl-C it stops
- * the current step (its whole process group), runs `cleanup_on_failure`, and
- * rolls back exactly what this run created (see {@link rollBack}).
+ * Runs a plan in the order of SPEC §7. Each operation that changes something
+ * pushes its own undo when it succeeds. On failure, timeout, Ctrl-C or a
+ * hang-up it stops the current step (its whole process group), runs
+ * `cleanup_on_failure`, and pops the undo stack (see {@link rollBack}).
  */
 export async function executeRun(
   project: Project,
@@ -84,14 +83,16 @@ export async function executeRun(
     deadline: plan.timeoutSeconds === undefined ? undefined : Date.now() + plan.timeoutSeconds * 1000,
     abort: new AbortController(),
     redact,
+    undo: [],
   };
+  // A signal handler only sets state: the run notices, stops and rolls back. It writes
+  // nothing itself, so a dead terminal (the tab closed, ssh dropped) cannot stop it.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!state.abort.signal.aborted) log.warn(`${signal}: stopping the run and rolling back`);
-    state.abort.abort("cancelled");
+    if (!state.abort.signal.aborted) state.abort.abort({ reason: "cancelled", signal });
   };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
-  const cancelRunTimer = state.deadline === undefined ? undefined : atDeadline(state.deadline, () => state.abort.abort("timeout"));
+  const cancelRunTimer = state.deadline === undefined ? undefined : atDeadline(state.deadline, () => state.abort.abort({ reason: "timeout" }));
   const run: RunContext = { state, project, prepared, lifecycle: new SessionLifecycleManager(tmux, store, project.root), store, tmux };
   try {
     const explicit = explicitBuiltins(plan.steps);
@@ -106,16 +107,16 @@ export async function executeRun(
     await runSteps("post", run);
     checkAborted(state);
   } catch (error) {
-    const cancelled = state.abort.signal.aborted && state.abort.signal.reason === "cancelled";
-    const status = cancelled ? "cancelled" : "failed";
+    const reason = abortReason(state);
+    const status = reason === "cancelled" ? "cancelled" : "failed";
     let message = redact(error instanceof Error ? error.message : String(error));
-    if (state.abort.signal.aborted && state.abort.signal.reason === "timeout" && !/timed out/.test(message)) {
-      message = `the run timed out after ${plan.timeoutSeconds}s: ${message}`;
-    }
+    if (reason === "timeout" && !/timed out/.test(message)) message = `the run timed out after ${plan.timeoutSeconds}s: ${message}`;
+    const signal = (state.abort.signal.reason as { signal?: string } | undefined)?.signal;
+    if (signal) log.warn(`${signal}: stopping the run and rolling back`);
     log.error(`run of ${plan.command} ${status}: ${message}`);
     sessionLog("error", { event: eventId, command: plan.command, session: state.session?.name, project: project.root, status, error: message });
     await rollBack(run);
-    store.finishEvent(eventId, { status, exitCode: 1, error: message });
+    store.finishEvent(eventId, { status, exitCode: 1, error: message, sessionName: state.session?.name });
     const logs = join(project.paths.artifacts, String(eventId));
     if (existsSync(logs)) log.info(`step logs: ${logs}`);
     return { event_id: eventId, status, error: message, session: null, worktree: null };
@@ -123,7 +124,8 @@ export async function executeRun(
     cancelRunTimer?.();
     for (const signal of signals) process.off(signal, onSignal);
   }
-  store.finishEvent(eventId, { status: "succeeded", exitCode: 0 });
+  // The run event names the session the run really used (a `-2` when the name was taken).
+  store.finishEvent(eventId, { status: "succeeded", exitCode: 0, sessionName: state.session?.name });
   const attach = options.attach ?? state.plan.session?.autoAttach ?? false;
   if (attach && state.session) {
     await tmux.attachSession(state.session.name, { insideTmux: tmux.isCurrentServer() });
@@ -136,10 +138,15 @@ export async function executeRun(
   };
 }
 
+function abortReason(state: RunState): "cancelled" | "timeout" | undefined {
+  if (!state.abort.signal.aborted) return undefined;
+  return (state.abort.signal.reason as { reason?: "cancelled" | "timeout" } | undefined)?.reason ?? "cancelled";
+}
+
 function checkAborted(state: RunState): void {
-  if (!state.abort.signal.aborted) return;
-  const timeout = state.abort.signal.reason === "timeout";
-  throw new StepFailure(timeout ? "the run timed out" : "the run was cancelled", timeout ? "timeout" : "cancelled");
+  const reason = abortReason(state);
+  if (!reason) return;
+  throw new StepFailure(reason === "timeout" ? "the run timed out" : "the run was cancelled", reason);
 }
 
 function recordWorktree(run: RunContext, path: string, branch: string): void {
@@ -148,13 +155,30 @@ function recordWorktree(run: RunContext, path: string, branch: string): void {
   recordWorktreePort(run.store, { root: project.root, mainBranch: currentBranch(project.root), portBase }, { path, branch });
 }
 
+/**
+ * Creates or reuses the worktree under the database's write lock, so ten runs
+ * for one branch started at once make it once and the other nine reuse it,
+ * and ten for different branches get ten port blocks. git is asked afresh
+ * under the lock: what prepare saw may be stale by now.
+ */
 async function createWorktree(run: RunContext): Promise<void> {
   const { state, project, store } = run;
   checkAborted(state);
   const spec = state.plan.worktree!;
-  // Until a step has run, what prepare learnt from git still holds.
-  state.worktree = await ensureWorktree(project.root, spec, state.stepNumber === 0 ? run.prepared.worktree : undefined);
-  recordWorktree(run, state.worktree.path, spec.branch);
+  state.worktree = await store.immediateAsync(async () => {
+    const now = await preflightWorktree(project.root, spec, await listWorktrees(project.root));
+    const outcome = await ensureWorktree(project.root, spec, now);
+    if (outcome.created) {
+      // A branch that did not exist when the run began was made by it: by `worktree add -b`,
+      // or by one of its steps (review-pr's fetch). Either way the undo deletes it only if unmoved.
+      if (run.prepared.worktree?.branchExisted === false) {
+        state.undo.push({ kind: "delete-branch", branch: spec.branch, tip: outcome.tip });
+      }
+      state.undo.push({ kind: "remove-worktree", path: outcome.path, branch: spec.branch, copiedFiles: spec.copyFiles });
+    }
+    recordWorktree(run, outcome.path, spec.branch);
+    return outcome;
+  });
   // The port is final now that it is recorded; later phases see the recorded value.
   state.plan = run.prepared.replan([]);
   if (state.worktree.created) {
@@ -175,16 +199,19 @@ async function startSession(run: RunContext): Promise<void> {
   checkAborted(state);
   if (project.settings.sessions.auto_cleanup) await removeStaleSessions(run);
   let finalPlan = state.plan;
+  const worktreePath = state.worktree?.path ?? state.plan.worktree?.path ?? project.root;
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
     // Sessions without a worktree block live in the main checkout.
-    worktreePath: state.worktree?.path ?? state.plan.worktree?.path ?? project.root,
+    worktreePath,
     redact: state.redact,
     specFor: (live) => {
       finalPlan = prepared.replan(live);
       return finalPlan.session!;
     },
+    recordFor: () => recordedSessionPlan(finalPlan, worktreePath),
   });
+  if (state.session.created) state.undo.push({ kind: "kill-session", name: state.session.name, tmuxId: state.session.tmuxId });
   // Later steps see the name the session really got.
   state.plan = finalPlan;
   log.info(`${state.session.created ? "created" : "reusing"} session ${state.session.name}`);
@@ -199,16 +226,23 @@ async function startSession(run: RunContext): Promise<void> {
 /**
  * `sessions.auto_cleanup`: this project's idle, unattached sessions go before
  * a new one is made, killed the way `prj cleanup-sessions --stale` kills them
- * (their `cleanup_steps` first). This happens before the creation lock is
- * taken: cleanup steps may take minutes, and other prj processes would wait
- * for the lock meanwhile. Creation then reads the live sessions afresh.
+ * (their `cleanup_steps` first), except the one this run is about to reuse
+ * (same identity). This happens before the creation lock is taken: cleanup
+ * steps may take minutes, and other prj processes would wait for the lock
+ * meanwhile. Creation then reads the live sessions afresh.
  */
 async function removeStaleSessions(run: RunContext): Promise<void> {
   const { project, tmux } = run;
-  const { isStale, sessionsOfProject } = await import("../sessions/queries.ts");
+  const { staleSessions } = await import("../sessions/reconcile.ts");
   const { killManagedSession } = await import("../sessions/kill.ts");
-  const timeoutSeconds = project.settings.tmux.session_timeout_seconds;
-  const stale = sessionsOfProject(await tmux.listSessions(), project.root).filter((session) => isStale(session, timeoutSeconds));
+  const planned = run.state.plan.session;
+  // The session this run would reuse (its name, or its -N, with the same identity) is never a stale one to remove.
+  const wouldReuse = (session: { name: string; worktree: string; task: string }) =>
+    planned !== null &&
+    session.worktree === planned.identity.worktree &&
+    session.task === planned.identity.task &&
+    (session.name === planned.name || new RegExp(`^${planned.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+$`).test(session.name));
+  const stale = staleSessions(await tmux.listSessions(), project).filter((session) => !wouldReuse(session));
   for (const session of stale) {
     checkAborted(run.state);
     try {
@@ -271,21 +305,13 @@ export function stepEnvironment(state: Pick<RunState, "plan" | "eventId" | "sess
 }
 
 /**
- * Undoes what this run created, and nothing else:
- *
- * - `cleanup_on_failure` runs first (each step bounded by its timeout, or a minute);
- * - the session, if this run created it (a reused one is left alone);
- * - the worktree, if this run created it and nobody has changed it since
- *   (files the run copied in do not count);
- * - the branch, if it did not exist when the run started, is checked out
- *   nowhere else, and still points where the run left it.
- *
- * Every step is attempted even when an earlier one fails, and each outcome is
- * logged and recorded as a `cleanup` event.
+ * Undoes what this run did, and nothing else: `cleanup_on_failure` runs first
+ * (each step bounded by its timeout, or a minute), then the undo stack is
+ * popped. Every entry is attempted even when an earlier one fails; what was
+ * undone and what was kept is logged and recorded as one `cleanup` event.
  */
 async function rollBack(run: RunContext): Promise<void> {
   const { state, project, store, lifecycle } = run;
-  const done: Record<string, unknown> = { run_event_id: state.eventId };
   // A second Ctrl-C must not cut the clean-up short, so it gets its own signal.
   const cleanupState: RunState = { ...state, abort: new AbortController(), deadline: undefined };
   for (const step of state.plan.steps.cleanupOnFailure) {
@@ -297,56 +323,14 @@ async function rollBack(run: RunContext): Promise<void> {
     }
   }
   state.stepNumber = cleanupState.stepNumber;
-  if (state.session?.created) {
-    try {
-      await lifecycle.killSession(state.session.name, "rollback");
-      done.session_killed = state.session.name;
-      log.info(`rolled back: killed session ${state.session.name}`);
-    } catch (error) {
-      log.warn(`could not kill session ${state.session.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  const spec = state.plan.worktree;
-  const branchIsOurs = spec !== null && run.prepared.worktree?.branchExisted === false;
-  let worktreeGone = true;
-  if (state.worktree?.created) {
-    try {
-      worktreeGone = await rollbackWorktree(project.root, state.worktree, spec?.copyFiles ?? []);
-      if (worktreeGone) {
-        store.markWorktreeRemoved(state.worktree.path);
-        store.recordEvent({
-          kind: "worktree.removed",
-          status: "succeeded",
-          command: state.plan.command,
-          worktree: state.worktree.branch,
-          projectPath: project.root,
-          metadata: { path: state.worktree.path, run_event_id: state.eventId, reason: "rollback" },
-        });
-        done.worktree_removed = state.worktree.path;
-        log.info(`rolled back: removed worktree ${state.worktree.path}`);
-      } else log.warn(`kept worktree ${state.worktree.path}: it has changes`);
-    } catch (error) {
-      worktreeGone = false;
-      log.warn(`could not remove worktree ${state.worktree.path}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  } else if (state.worktree) {
-    worktreeGone = false; // reused: never ours to remove
-  }
-  if (spec && branchIsOurs && worktreeGone) {
-    try {
-      // Made by `worktree add -b`, or by one of this run's steps (review-pr's fetch) before the worktree.
-      const tip = state.worktree?.tip;
-      if (await deleteBranchIfUnchanged(project.root, spec.branch, tip)) {
-        done.branch_deleted = spec.branch;
-        log.info(`rolled back: deleted branch ${spec.branch}`);
-      } else if ((await resolveCommit(project.root, `refs/heads/${spec.branch}`)) !== undefined) {
-        log.warn(`kept branch ${spec.branch}: it has moved or is checked out elsewhere`);
-      }
-    } catch (error) {
-      log.warn(`could not delete branch ${spec.branch}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (Object.keys(done).length > 1) {
-    store.recordEvent({ kind: "cleanup", status: "succeeded", command: state.plan.command, projectPath: project.root, metadata: done });
+  const done = await popUndoStack(state.undo, { root: project.root, store, lifecycle, command: state.plan.command, runEventId: state.eventId });
+  if (Object.keys(done).length > 0) {
+    store.recordEvent({
+      kind: "cleanup",
+      status: "succeeded",
+      command: state.plan.command,
+      projectPath: project.root,
+      metadata: { run_event_id: state.eventId, ...done },
+    });
   }
 }

@@ -45,7 +45,8 @@ export async function withReportContext<T>(body: (context: { project: Project; s
     try {
       const tmux = new TmuxManager({ socket: project.socket });
       await tmux.ensureSupported();
-      await new SessionLifecycleManager(tmux, store, project.root).reconcile();
+      const { reconcile } = await import("./reconcile.ts");
+      await reconcile({ project, store, tmux });
     } catch (error) {
       const { log } = await import("../ui/log.ts");
       log.debug(`sessions not reconciled before the report (showing the database as it is): ${error instanceof Error ? error.message : String(error)}`);

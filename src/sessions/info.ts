@@ -27,6 +27,7 @@ export async function describeSession({ tmux, store, project }: Pick<SessionCont
     windows.set(pane.windowIndex, window);
   }
   const session = info.session;
+  const recordedRow = store.findLiveSession(name, tmux.socket);
   return {
     name: session.name,
     id: session.id,
@@ -41,20 +42,10 @@ export async function describeSession({ tmux, store, project }: Pick<SessionCont
     last_activity: session.lastActivity.toISOString(),
     memory_bytes: tree.reduce((sum, row) => sum + row.rssKb * 1024, 0),
     processes: tree.length,
-    environment: redactEnvironment(info.environment, await secretKeysOf(project.paths.prj, session.command)),
+    // The sensitive keys the run recorded (its secret_env, and keys whose values held a secret): the command file may be gone.
+    environment: redactEnvironment(info.environment, recordedRow?.plan?.secretKeys ?? []),
+    ...(recordedRow?.plan ? { arguments: recordedRow.plan.arguments, port: recordedRow.plan.port } : {}),
     windows: [...windows.values()].sort((a, b) => a.index - b.index),
     history,
   };
-}
-
-/** The `secret_env` of the command that made the session, so listed keys are hidden even without a secret-looking name. */
-async function secretKeysOf(prjDir: string, commandName: string): Promise<string[]> {
-  if (!commandName) return [];
-  const { loadCommand } = await import("../config/load.ts");
-  try {
-    return loadCommand(prjDir, commandName).config.secret_env ?? [];
-  } catch {
-    // A command file that is gone or broken has no secret_env to honour; redact by name only.
-    return [];
-  }
 }

@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
-import { parseDuration } from "../config/defaults.ts";
 import { noSessionError, PrjError } from "../errors.ts";
 import { isSecretKey, redactText } from "../plan/redact.ts";
 import { secondsBetween } from "../state/durations.ts";
 import type { StepSpec } from "../plan/types.ts";
-import { findStepFiles } from "../project.ts";
 import { runStepProcess } from "../steps/runner.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
@@ -41,13 +39,17 @@ export async function killManagedSession(
     );
   }
   const row = store.findLiveSession(name, tmux.socket);
-  const commandName = row?.command ?? (live.command || undefined);
-  const { steps: cleanup, secretEnv } = commandName ? await cleanupStepsOf(context, commandName) : { steps: [], secretEnv: [] };
-  const environment = {
+  // The run recorded the session's part of its plan: the command file may have changed or gone since.
+  const recorded = row?.plan ?? null;
+  const commandName = recorded?.command ?? row?.command ?? (live.command || undefined);
+  const cleanup = recorded?.cleanupSteps ?? [];
+  if (!recorded && row?.command) log.debug(`session ${name} has no recorded plan (adopted, or made by an older prj): no cleanup steps`);
+  const environment: Record<string, string> = {
+    ...recorded?.variables,
     PRJ_PROJECT: project.name,
     PRJ_PROJECT_PATH: project.root,
     PRJ_WORKTREE: live.worktree,
-    PRJ_WORKTREE_PATH: row?.worktreePath ?? live.path,
+    PRJ_WORKTREE_PATH: recorded?.worktreePath ?? row?.worktreePath ?? live.path,
     PRJ_TASK: live.task,
     PRJ_SESSION_NAME: name,
     PRJ_COMMAND: commandName ?? "",
@@ -63,11 +65,20 @@ export async function killManagedSession(
   const ran: string[] = [];
   // Cleanup steps see the session's own environment, as the run's steps saw the run's; its secrets stay out of the output.
   const sessionEnvironment = cleanup.length ? ((await tmux.getSessionInfo(name))?.environment ?? {}) : {};
+  const secretKeys = new Set(recorded?.secretKeys ?? []);
   const secrets = Object.entries(sessionEnvironment)
-    .filter(([key]) => isSecretKey(key) || secretEnv.includes(key))
+    .filter(([key]) => isSecretKey(key) || secretKeys.has(key))
     .map(([, value]) => value);
-  const stepDir = row?.worktreePath ?? live.path;
-  for (const [index, step] of cleanup.entries()) {
+  const stepDir = recorded?.stepDirectory ?? row?.worktreePath ?? live.path;
+  for (const [index, recordedStep] of cleanup.entries()) {
+    const step = recordedStep as unknown as StepSpec;
+    if (recordedStep.secretsWithheld) {
+      // Secret values are never stored, so this step cannot run as the run rendered it; say so loudly.
+      const message = `cleanup step ${step.name} of ${name} not run: it was rendered with a secret value, which prj does not store; pass secrets to cleanup steps through the session environment ($NAME) instead`;
+      log.warn(message);
+      sessionLog("error", { session: name, project: project.root, event: eventId, error: message });
+      continue;
+    }
     try {
       const dir = `${project.paths.artifacts}/${eventId}`;
       await runStepProcess(step, {
@@ -113,45 +124,25 @@ export async function killManagedSession(
 const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 300;
 
 /**
- * The command's `session.cleanup_steps`, resolved, with its `secret_env`;
- * inline steps that need run arguments are skipped with a warning.
+ * The session this prj runs in (`$TMUX_PANE` on this server), if any. Killing
+ * it hangs up prj's own terminal, so commands that kill several sessions kill
+ * it last, after everything else is done and recorded.
  */
-async function cleanupStepsOf(context: SessionContext, commandName: string): Promise<{ steps: StepSpec[]; secretEnv: string[] }> {
-  const { loadCommand } = await import("../config/load.ts");
-  let config;
-  try {
-    config = loadCommand(context.project.paths.prj, commandName).config;
-  } catch (error) {
-    log.warn(`cleanup steps of ${commandName} not run: ${error instanceof Error ? error.message : String(error)}`);
-    return { steps: [], secretEnv: [] };
-  }
-  const out: StepSpec[] = [];
-  const steps = config.session?.cleanup_steps ?? [];
-  const files = findStepFiles(context.project.paths.steps);
-  for (const [index, step] of steps.entries()) {
-    if (typeof step !== "string") {
-      if (step.run.includes("{{")) {
-        log.warn(`cleanup step ${step.name ?? index} uses templates and is skipped at kill time; use PRJ_* variables instead`);
-        continue;
-      }
-      out.push({
-        kind: "inline",
-        name: step.name ?? `cleanup-${index}`,
-        run: step.run,
-        timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
-        workingDirectory: step.working_directory,
-      });
-    } else if (files[step]) out.push({ kind: "script", name: step, path: files[step]! });
-    else log.warn(`cleanup step ${step} not found in .prj/steps; skipped`);
-  }
-  return { steps: out, secretEnv: config.secret_env ?? [] };
+export async function currentSessionName(context: Pick<SessionContext, "tmux">): Promise<string | undefined> {
+  const pane = process.env.TMUX_PANE;
+  if (!pane || !context.tmux.isCurrentServer()) return undefined;
+  const current = await context.tmux.run(["display-message", "-p", "-t", pane, "#{session_name}"]);
+  return current.exitCode === 0 ? current.stdout.trim() || undefined : undefined;
+}
+
+/** `names` with the session prj sits in moved to the end. */
+export function ownSessionLast(names: readonly string[], current: string | undefined): string[] {
+  return current && names.includes(current) ? [...names.filter((name) => name !== current), current] : [...names];
 }
 
 /** Killing the session the user is sitting in would drop their client; move it first. */
 async function switchAwayIfInside(context: SessionContext, name: string): Promise<void> {
-  if (!context.tmux.isCurrentServer()) return;
-  const current = await context.tmux.run(["display-message", "-p", "#{session_name}"]);
-  if (current.exitCode !== 0 || current.stdout.trim() !== name) return;
+  if ((await currentSessionName(context)) !== name) return;
   const others = (await context.tmux.listSessions()).filter((session) => session.name !== name);
   const next = others.sort((a, b) => b.lastActivity.getTime() - a.lastActivity.getTime())[0];
   if (next) await context.tmux.run(["switch-client", "-t", `=${next.name}:`]);

@@ -1,14 +1,15 @@
 import { statSync } from "node:fs";
 import { noSessionError, PrjError } from "../errors.ts";
 import type { SessionSpec } from "../plan/types.ts";
-import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
+import type { RecordedSessionPlan, SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import { endProcesses, processesOfPanes, readProcesses, type TerminationReport } from "./terminate.ts";
 import { sessionTarget } from "../tmux/script.ts";
-import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
-import { secondsBetween } from "../state/durations.ts";
+import type { EndTimeSource } from "./ends.ts";
+import { recordVanishedSession } from "./reconcile.ts";
+import { recordSessionEnd } from "./record-end.ts";
 
 export interface SessionOutcome {
   name: string;
@@ -26,6 +27,8 @@ export interface CreateSessionRequest {
   worktreePath?: string;
   /** Scrubs secrets from text that reaches logs. */
   redact(text: string): string;
+  /** The session's part of the plan, stored with its row (see plan/record.ts). */
+  recordFor?(spec: SessionSpec): RecordedSessionPlan;
 }
 
 /**
@@ -83,7 +86,7 @@ export class SessionLifecycleManager {
     try {
       const stale = this.store.findLiveSession(spec.name, this.socketKey());
       // A row for a session that is no longer in tmux was killed behind our back.
-      if (stale) this.recordGone(stale, readEndRecords(undefined, { tmuxId: stale.tmuxId }), new Date());
+      if (stale) recordVanishedSession(this.store, this.projectPath, stale, this.tmux.socketPath());
       sessionRowId = this.recordSession(spec, tmuxId, request);
       this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
     } catch (error) {
@@ -108,7 +111,14 @@ export class SessionLifecycleManager {
       socket: this.tmux.socket,
       createdAt: createdAt?.toISOString(),
       eventId: request.eventId,
+      plan: request.recordFor?.(spec) ?? null,
     });
+  }
+
+  /** The tmux id of the live session with exactly this name, if there is one. */
+  async liveSessionId(name: string): Promise<string | undefined> {
+    const result = await this.tmux.run(["display-message", "-p", "-t", sessionTarget(name), "#{session_id}"]);
+    return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
   }
 
   private socketKey(): string | undefined {
@@ -139,50 +149,9 @@ export class SessionLifecycleManager {
     });
   }
 
-  /**
-   * Records that a session found missing from tmux has ended, at the time tmux
-   * wrote down (its session-closed hook or server exit) when there is one, and
-   * otherwise now. Returns false when the row had already been ended.
-   */
-  private recordGone(row: SessionRow, records: readonly EndRecord[], now: Date): boolean {
-    const found = findEndTime(records, { socketPath: this.tmux.socketPath(), tmuxId: row.tmuxId, createdAt: row.createdAt });
-    // tmux writes whole seconds, so a session that lived under a second may read as ending before it began.
-    const endedAt = found ? new Date(Math.max(found.at.getTime(), Date.parse(row.createdAt))) : now;
-    const source: EndTimeSource = found?.source ?? "reconcile";
-    return this.recordEnd(row, "gone", endedAt, source);
-  }
-
-  /** Ends a session row with a `session.ended`/`session.killed`/`cleanup` event and a sessions.log line. */
-  private recordEnd(row: SessionRow, reason: SessionEndReason, endedAt: Date, source: EndTimeSource | "prj", recordEvent = true): boolean {
-    if (row.endedAt !== null) return false;
-    this.store.endSession(row.id, { reason, endedAt: endedAt.toISOString() });
-    const durationSeconds = secondsBetween(row.createdAt, endedAt);
-    if (recordEvent) {
-      this.store.recordEvent({
-        kind: reason === "gone" ? "session.ended" : reason === "cleanup" ? "cleanup" : "session.killed",
-        status: "succeeded",
-        exitCode: 0,
-        startedAt: endedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-        command: row.command,
-        sessionName: row.name,
-        worktree: row.worktree,
-        projectPath: this.projectPath,
-        metadata: { reason, created_at: row.createdAt, duration_seconds: durationSeconds, end_time_source: source, tmux_id: row.tmuxId },
-      });
-    }
-    sessionLog(reason === "gone" ? "ended" : reason, {
-      session: row.name,
-      project: this.projectPath,
-      worktree: row.worktree,
-      task: row.task,
-      reason,
-      duration_seconds: durationSeconds,
-      ended_at: reason === "gone" ? endedAt.toISOString() : undefined,
-      source: reason === "gone" ? source : undefined,
-      socket: row.socket,
-    });
-    return true;
+  /** Ends a session row with its event and sessions.log line (see record-end.ts); false when it had already ended. */
+  recordEnd(row: SessionRow, reason: SessionEndReason, endedAt: Date, source: EndTimeSource | "prj", recordEvent = true): boolean {
+    return recordSessionEnd(this.store, this.projectPath, row, { reason, endedAt, source, recordEvent });
   }
 
   /**
@@ -214,56 +183,6 @@ export class SessionLifecycleManager {
     if (row) this.recordEnd(row, reason, new Date(), "prj", !options.eventRecorded);
     else sessionLog(reason === "killed" ? "killed" : reason, { session: name, project: this.projectPath, reason, socket: this.tmux.socket });
     return report;
-  }
-
-  /**
-   * Brings the database in line with tmux without killing anything: rows of
-   * sessions that are gone are ended, live sessions tagged with this project
-   * but missing from the database are adopted.
-   */
-  async reconcile(options: { now?: Date } = {}): Promise<{ ended: string[]; adopted: string[] }> {
-    const live = await this.tmux.listSessions();
-    const liveNames = new Set(live.map((session) => session.name));
-    const ended: string[] = [];
-    const adopted: string[] = [];
-    const isGone = (row: SessionRow) => (row.socket ?? undefined) === this.socketKey() && !liveNames.has(row.name);
-    // The ends file is only read when there is something to end.
-    const records = this.store.liveSessions(this.projectPath).some(isGone) ? readEndRecords() : [];
-    this.store.immediate(() => {
-      for (const row of this.store.liveSessions(this.projectPath)) {
-        if (isGone(row) && this.recordGone(row, records, options.now ?? new Date())) ended.push(row.name);
-      }
-      for (const session of live) {
-        if (session.project !== this.projectPath) continue;
-        if (this.store.findLiveSession(session.name, this.socketKey())) continue;
-        this.store.insertSession({
-          name: session.name,
-          tmuxId: session.id,
-          projectPath: this.projectPath,
-          worktree: session.worktree,
-          task: session.task,
-          command: session.command || undefined,
-          workingDirectory: session.path,
-          socket: this.tmux.socket,
-          createdAt: session.createdAt.toISOString(),
-        });
-        this.store.recordEvent({
-          kind: "session.adopted",
-          status: "succeeded",
-          exitCode: 0,
-          endedAt: new Date().toISOString(),
-          command: session.command || null,
-          sessionName: session.name,
-          worktree: session.worktree,
-          projectPath: this.projectPath,
-          metadata: { task: session.task, tmux_id: session.id, created_at: session.createdAt.toISOString() },
-        });
-        sessionLog("adopted", { session: session.name, project: this.projectPath, worktree: session.worktree, task: session.task, tmux_id: session.id });
-        adopted.push(session.name);
-      }
-    });
-    if (records.length) rotateEndRecords();
-    return { ended, adopted };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Project } from "../project.ts";
+import type { StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 
 export interface SessionListing {
@@ -11,7 +12,10 @@ export interface SessionListing {
   windows: number;
   attached: boolean;
   created_at: string;
+  /** The later of the last output and the last input. */
   last_activity: string;
+  last_output_at: string;
+  idle_seconds: number;
   managed: boolean;
 }
 
@@ -32,6 +36,8 @@ export function toListing(session: TmuxSession): SessionListing {
     attached: session.attached > 0,
     created_at: session.createdAt.toISOString(),
     last_activity: session.lastActivity.toISOString(),
+    last_output_at: session.lastOutput.toISOString(),
+    idle_seconds: Math.max(0, Math.round((Date.now() - session.lastActivity.getTime()) / 1000)),
     managed: isManaged(session),
   };
 }
@@ -41,13 +47,17 @@ export function sessionsOfProject(sessions: TmuxSession[], projectRoot: string):
   return sessions.filter((session) => session.project === projectRoot);
 }
 
-/** This project's managed sessions, or with `all` every session on the server. */
-export async function listProjectSessions(tmux: TmuxManager, project: Project, all: boolean): Promise<SessionListing[]> {
-  const live = await tmux.listSessions();
+/**
+ * This project's managed sessions, or with `all` every session on the server.
+ * With the database, the reconciler runs first (one tmux listing serves both),
+ * so the record agrees with what is shown.
+ */
+export async function listProjectSessions(tmux: TmuxManager, project: Project, all: boolean, store?: StateStore): Promise<SessionListing[]> {
+  let live: TmuxSession[];
+  if (store) {
+    const { reconcile } = await import("./reconcile.ts");
+    live = (await reconcile({ project, store, tmux })).observation.live ?? (await tmux.listSessions());
+  } else live = await tmux.listSessions();
   return (all ? live : sessionsOfProject(live, project.root)).map(toListing);
 }
 
-/** Sessions idle past the timeout and not attached: what `--stale` and auto clean-up remove. */
-export function isStale(session: TmuxSession, timeoutSeconds: number, now = Date.now()): boolean {
-  return session.attached === 0 && now - session.lastActivity.getTime() > timeoutSeconds * 1000;
-}

@@ -38,7 +38,8 @@ export function finishEvent(db: Database, id: number, input: FinishEventInput): 
   guard(`finish event #${id}`, () => {
     const changes = db
       .query<never, SQLQueryBindings>(
-        `UPDATE events SET status = $status, exit_code = $exitCode, error = $error, ended_at = $endedAt
+        `UPDATE events SET status = $status, exit_code = $exitCode, error = $error, ended_at = $endedAt,
+           session_name = COALESCE($sessionName, session_name)
          WHERE id = $id`,
       )
       .run({
@@ -47,6 +48,7 @@ export function finishEvent(db: Database, id: number, input: FinishEventInput): 
         exitCode: input.exitCode ?? null,
         error: input.error ?? null,
         endedAt: input.endedAt ?? nowIso(),
+        sessionName: input.sessionName ?? null,
       }).changes;
     if (changes === 0) throw new StateError(`cannot finish event #${id}: no such event`);
   });

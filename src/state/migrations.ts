@@ -91,4 +91,13 @@ export const migrations: readonly string[] = [
   CREATE INDEX events_project_kind_status ON events (project_path, kind, status);
   CREATE INDEX events_project_started_at ON events (project_path, started_at);
   `,
+  `
+  -- The session's part of the run plan, as JSON (RecordedSessionPlan in
+  -- rows.ts): command, arguments with secrets redacted, the rendered
+  -- cleanup steps, the names of its sensitive keys, worktree and port. Kill,
+  -- session-info, freeze and cleanup work from it and never re-read a command
+  -- file that may have changed or gone since the run. NULL for rows written
+  -- before this migration and for adopted sessions.
+  ALTER TABLE sessions ADD COLUMN plan TEXT;
+  `,
 ];

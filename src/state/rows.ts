@@ -10,6 +10,7 @@ export type EventKind =
   | "session.adopted"
   | "worktree.created"
   | "worktree.removed"
+  | "worktree.adopted"
   | "cleanup"
   | "error";
 
@@ -50,7 +51,37 @@ export interface SessionRow {
   endedAt: string | null;
   endReason: SessionEndReason | null;
   eventId: number | null;
+  /** What the run that created it planned for it; null for adopted sessions and old rows. */
+  plan: RecordedSessionPlan | null;
 }
+
+/**
+ * The session's part of a run plan, stored with its row. It holds no secret
+ * value: arguments are redacted, and sensitive keys are named, not valued.
+ */
+export interface RecordedSessionPlan {
+  command: string;
+  /** `key=value` arguments of the run, secrets as `***`. */
+  arguments: Record<string, string>;
+  /**
+   * `session.cleanup_steps` as the run rendered them (templates filled with
+   * the run's values). A value that was secret is not stored: the step gets
+   * it from the session's environment at kill time (see `secretShellValues`).
+   */
+  cleanupSteps: RecordedStep[];
+  /** Environment keys whose values are secret or contain a secret. */
+  secretKeys: string[];
+  worktreePath: string | null;
+  branch: string | null;
+  port: number | null;
+  /** The directory steps ran in (the worktree, or the project root). */
+  stepDirectory: string;
+  /** The run's PRJ_* variables, for cleanup steps. */
+  variables: Record<string, string>;
+}
+
+/** A rendered step, as plain data (src/plan/types.ts StepSpec, with no secret value in it). */
+export type RecordedStep = Record<string, unknown> & { kind: string; name: string };
 
 export interface WorktreeRow {
   id: number;
@@ -79,6 +110,8 @@ export interface StartEventInput {
 
 export interface FinishEventInput {
   status: Exclude<EventStatus, "running">;
+  /** The session the event turned out to use (a run's name may have needed a suffix). */
+  sessionName?: string | null;
   exitCode?: number | null;
   error?: string | null;
   endedAt?: string;
@@ -111,6 +144,7 @@ export interface InsertSessionInput {
   socket?: string | null;
   createdAt?: string;
   eventId?: number | null;
+  plan?: RecordedSessionPlan | null;
 }
 
 export interface SaveWorktreeInput {

@@ -6,7 +6,18 @@ import { guard, nowIso, toStateError } from "./sqlite.ts";
 
 const SESSION_COLUMNS = `id, name, tmux_id AS tmuxId, project_path AS projectPath, worktree,
   worktree_path AS worktreePath, task, command, working_directory AS workingDirectory, socket,
-  created_at AS createdAt, ended_at AS endedAt, end_reason AS endReason, event_id AS eventId`;
+  created_at AS createdAt, ended_at AS endedAt, end_reason AS endReason, event_id AS eventId, plan`;
+
+/** Rows come back with `plan` as JSON text; callers get it parsed. */
+function withPlan(row: SessionRow): SessionRow {
+  const text = row.plan as unknown;
+  if (typeof text !== "string") return { ...row, plan: null };
+  try {
+    return { ...row, plan: JSON.parse(text) };
+  } catch {
+    return { ...row, plan: null }; // a damaged record reads as none: kill and info fall back to what tmux says
+  }
+}
 
 /**
  * Records a live session and returns its id. A second live session with the
@@ -20,9 +31,9 @@ export function insertSession(db: Database, input: InsertSessionInput): number {
       db
         .query<never, SQLQueryBindings>(
           `INSERT INTO sessions (name, tmux_id, project_path, worktree, worktree_path, task, command,
-             working_directory, socket, created_at, event_id)
+             working_directory, socket, created_at, event_id, plan)
            VALUES ($name, $tmuxId, $projectPath, $worktree, $worktreePath, $task, $command,
-             $workingDirectory, $socket, $createdAt, $eventId)`,
+             $workingDirectory, $socket, $createdAt, $eventId, $plan)`,
         )
         .run({
           name: input.name,
@@ -36,6 +47,7 @@ export function insertSession(db: Database, input: InsertSessionInput): number {
           socket,
           createdAt: input.createdAt ?? nowIso(),
           eventId: input.eventId ?? null,
+          plan: input.plan ? JSON.stringify(input.plan) : null,
         }).lastInsertRowid,
     );
   } catch (error) {
@@ -59,7 +71,8 @@ export function liveSessions(db: Database, projectPath?: string): SessionRow[] {
          WHERE ended_at IS NULL AND ($projectPath IS NULL OR project_path = $projectPath)
          ORDER BY created_at, id`,
       )
-      .all({ projectPath: projectPath ?? null }),
+      .all({ projectPath: projectPath ?? null })
+      .map(withPlan),
   );
 }
 
@@ -73,7 +86,7 @@ export function findLiveSession(db: Database, name: string, socket?: string | nu
          WHERE name = $name AND COALESCE(socket, '') = $socketKey AND ended_at IS NULL`,
       )
       .get({ name, socketKey: socket ?? "" });
-    return row ?? undefined;
+    return row ? withPlan(row) : undefined;
   });
 }
 
@@ -102,6 +115,7 @@ export function sessionHistory(db: Database, name: string, projectPath: string):
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE name = $name AND project_path = $projectPath
          ORDER BY created_at DESC, id DESC`,
       )
-      .all({ name, projectPath }),
+      .all({ name, projectPath })
+      .map(withPlan),
   );
 }

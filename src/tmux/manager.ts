@@ -18,7 +18,14 @@ export interface TmuxSession {
   windows: number;
   attached: number;
   createdAt: Date;
+  /**
+   * When the session last produced output or received input, whichever is
+   * later: tmux's session_activity moves only on client input, each window's
+   * window_activity on its panes' output.
+   */
   lastActivity: Date;
+  /** When any of its windows last printed something. */
+  lastOutput: Date;
   path: string;
   project: string;
   worktree: string;
@@ -52,6 +59,8 @@ const SESSION_FIELDS = [
   "session_attached",
   "session_created",
   "session_activity",
+  // Every window's last output, space-separated: the session's output activity is their maximum.
+  "W:#{window_activity} ",
   "session_path",
   "@prj_project",
   "@prj_worktree",
@@ -320,13 +329,16 @@ function escapeFilter(name: string): string {
 }
 
 function toSession(row: Record<(typeof SESSION_FIELDS)[number], string>): TmuxSession {
+  const input = Number(row.session_activity) * 1000;
+  const output = Math.max(0, ...row["W:#{window_activity} "].split(" ").filter(Boolean).map((epoch) => Number(epoch) * 1000));
   return {
     id: row.session_id,
     name: row.session_name,
     windows: Number(row.session_windows),
     attached: Number(row.session_attached),
     createdAt: new Date(Number(row.session_created) * 1000),
-    lastActivity: new Date(Number(row.session_activity) * 1000),
+    lastActivity: new Date(Math.max(input, output)),
+    lastOutput: new Date(output || input),
     path: row.session_path,
     project: row["@prj_project"],
     worktree: row["@prj_worktree"],

@@ -61,9 +61,17 @@ function recordedSessionPaths(store: StateStore | undefined, projectRoot: string
  * way (see {@link forgetUnlistedWorktrees}).
  */
 export async function listProjectWorktrees(project: Project, tmux: TmuxManager, store: StateStore | undefined): Promise<WorktreeListing[]> {
-  const listedAt = new Date().toISOString();
-  const [worktrees, live] = await Promise.all([listWorktrees(project.root), tmux.listSessions()]);
-  if (store) forgetUnlistedWorktrees(project, store, worktrees, listedAt);
+  let worktrees: GitWorktree[];
+  let live: TmuxSession[];
+  if (store) {
+    // The one reconciler records worktrees gone from git and adopts those git has but the database lacks.
+    const { reconcile } = await import("../sessions/reconcile.ts");
+    const { observation } = await reconcile({ project, store, tmux }, { git: true });
+    worktrees = observation.git ?? (await listWorktrees(project.root));
+    live = observation.live ?? [];
+  } else {
+    [worktrees, live] = await Promise.all([listWorktrees(project.root), tmux.listSessions()]);
+  }
   const ports = new Map((store?.listWorktrees(project.root) ?? []).map((row) => [row.path, row.port]));
   const recorded = recordedSessionPaths(store, project.root);
   return Promise.all(
@@ -83,52 +91,6 @@ export async function listProjectWorktrees(project: Project, tmux: TmuxManager, 
         };
       }),
   );
-}
-
-/**
- * Records as removed the worktrees of the project that git no longer lists
- * (removed with plain `git worktree remove`, or pruned), each with a
- * `worktree.removed` event, which frees their port blocks. Only rows recorded
- * before `listedAt` (when git was asked) are considered, so a worktree that a
- * concurrent `prj run` has just made is not mistaken for a gone one.
- * Returns the paths marked.
- */
-export function forgetUnlistedWorktrees(project: Project, store: StateStore, worktrees: GitWorktree[], listedAt: string): string[] {
-  const listed = new Set(worktrees.flatMap((worktree) => [worktree.path, canonical(worktree.path)]));
-  const isListed = (path: string) => listed.has(path) || listed.has(canonical(path));
-  if (store.listWorktrees(project.root).every((row) => isListed(row.path))) return [];
-  return store.immediate(() => {
-    const gone: string[] = [];
-    for (const row of store.listWorktrees(project.root)) {
-      if (row.createdAt >= listedAt || isListed(row.path)) continue;
-      if (!store.markWorktreeRemoved(row.path)) continue;
-      store.recordEvent({
-        kind: "worktree.removed",
-        status: "succeeded",
-        worktree: row.branch,
-        projectPath: project.root,
-        metadata: { path: row.path, port: row.port, reason: "gone" },
-      });
-      gone.push(row.path);
-    }
-    return gone;
-  });
-}
-
-/**
- * {@link forgetUnlistedWorktrees} after asking git. Outside a git repository
- * (or when git fails) there is nothing to compare with, and nothing changes.
- */
-export async function reconcileWorktrees(project: Project, store: StateStore): Promise<string[]> {
-  const listedAt = new Date().toISOString();
-  let worktrees: GitWorktree[];
-  try {
-    worktrees = await listWorktrees(project.root);
-  } catch (error) {
-    log.debug(`worktrees not reconciled (git could not list them): ${error instanceof Error ? error.message : String(error)}`);
-    return [];
-  }
-  return forgetUnlistedWorktrees(project, store, worktrees, listedAt);
 }
 
 export interface CreatedWorktree {
@@ -220,8 +182,11 @@ export async function removeProjectWorktree(
 
   const live = await tmux.listSessions();
   const names = sessionsOf(worktree, live, recordedSessionPaths(store, project.root), project.root);
-  const { killManagedSession } = await import("../sessions/kill.ts");
-  for (const name of names) await killManagedSession(context, name, "killed");
+  const { currentSessionName, killManagedSession } = await import("../sessions/kill.ts");
+  // The session prj runs in (if it is one of these) is killed after the worktree is gone and recorded:
+  // its kill hangs up prj's own terminal.
+  const own = await currentSessionName(context);
+  for (const name of names) if (name !== own) await killManagedSession(context, name, "killed");
 
   if (missing) await git(project.root, ["worktree", "prune"]);
   else {
@@ -243,6 +208,7 @@ export async function removeProjectWorktree(
     metadata: { path: worktree.path, sessions_killed: names, branch_deleted: branchDeleted, forced: options.force },
   });
   log.debug(`removed worktree ${worktree.path}`);
+  if (own && names.includes(own)) await killManagedSession(context, own, "killed");
   return { path: worktree.path, branch: worktree.branch ?? null, sessions_killed: names, branch_deleted: branchDeleted };
 }
 

@@ -6,17 +6,17 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStateDatabase } from "../../src/state/db.ts";
 import { tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary, expectExit, jsonOf, prjBinary, SessionWorld } from "./session-support.ts";
+import { ensureBinary, expectExit, jsonOf, prjBinary, World } from "./support.ts";
 
 beforeAll(ensureBinary);
 
-const worlds: SessionWorld[] = [];
+const worlds: World[] = [];
 afterEach(async () => {
   for (const world of worlds.splice(0)) await world.dispose();
 });
 
-async function world(): Promise<SessionWorld> {
-  const created = await SessionWorld.create("obsproj");
+async function world(): Promise<World> {
+  const created = await World.create("obsproj");
   worlds.push(created);
   created.writeCommand("sleeper", "name: sleeper\nsession:\n  windows:\n    - { name: main, command: \"sleep 600\" }\n");
   return created;
@@ -29,11 +29,11 @@ const todayUtc = () => Math.floor(Date.now() / DAY) * DAY;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe("history, stats and analyze on a hand-made database", () => {
-  let shared: SessionWorld;
+  let shared: World;
   let midnight: number;
 
   beforeAll(async () => {
-    shared = await SessionWorld.create("reports");
+    shared = await World.create("reports");
     midnight = todayUtc();
     const store = openStateDatabase(shared.database, { create: false });
     try {
@@ -65,7 +65,7 @@ describe("history, stats and analyze on a hand-made database", () => {
   });
   afterAll(() => shared.dispose());
 
-  const prj = (args: string[]) => shared.prj(args, { TZ: "UTC" });
+  const prj = (args: string[]) => shared.prj(args, { env: { TZ: "UTC" } });
 
   test("history: newest first, JSON shape, filters; a crashed run shows as interrupted", async () => {
     const all = jsonOf(expectExit(await prj(["history", "--json"]), 0));
@@ -79,10 +79,10 @@ describe("history, stats and analyze on a hand-made database", () => {
     const text = expectExit(await prj(["history"]), 0).stdout;
     expect(text).toMatch(/^ID\s+KIND\s+STATUS/);
     expect(text).toContain("interrupted");
-    // Shown, not written: the row stays `running` until reset-sessions records it.
+    // status goes through the one reconciler, which records what it found: the row is interrupted now.
     const status = jsonOf(await prj(["status", "--json"]));
     expect(status.recent_events[0].status).toBe("interrupted");
-    expect(shared.runEvents().map((event) => event.status)).toEqual(["failed", "succeeded", "running"]);
+    expect(shared.runEvents().map((event) => event.status)).toEqual(["failed", "succeeded", "interrupted"]);
   });
 
   test("stats sessions: counts, average and median, breakdowns, failed runs", async () => {
@@ -212,10 +212,10 @@ describe("logs", () => {
     const w = await world();
     const dataHome = tempDir("xdg-");
     const env = { XDG_DATA_HOME: dataHome };
-    const name = jsonOf(expectExit(await w.prj(["run", "sleeper", "--json"], env), 0)).session.name;
-    expectExit(await w.prj(["run", "sleeper", "--json"], env), 0);
-    expectExit(await w.prj(["kill-session", name], env), 0);
-    expectExit(await w.prj(["kill-session", name], env), 1);
+    const name = jsonOf(expectExit(await w.prj(["run", "sleeper", "--json"], { env }), 0)).session.name;
+    expectExit(await w.prj(["run", "sleeper", "--json"], { env }), 0);
+    expectExit(await w.prj(["kill-session", name], { env }), 0);
+    expectExit(await w.prj(["kill-session", name], { env }), 1);
     const file = join(dataHome, "prunejuice", "logs", "sessions.log");
     const lines = readFileSync(file, "utf8").trim().split("\n");
     expect(lines.map((line) => line.split(" ")[1])).toEqual(["created", "reused", "killed", "error"]);
@@ -231,12 +231,12 @@ describe("logs", () => {
     const blocker = join(tempDir("blocked-"), "file");
     writeFileSync(blocker, "");
     const env = { XDG_DATA_HOME: blocker };
-    const ok = expectExit(await w.prj(["run", "sleeper", "--json"], env), 0);
+    const ok = expectExit(await w.prj(["run", "sleeper", "--json"], { env }), 0);
     expect(jsonOf(ok).session.created).toBe(true);
     expect(ok.stderr.match(/cannot write the session log/g)).toHaveLength(1);
     // A failing run logs several lines (the error, the rollback): still one warning.
     w.writeCommand("broken", "name: broken\nsession:\n  name_template: broken\n  windows: [{ name: w }]\nsteps:\n  - { name: fail, run: \"exit 3\" }\n");
-    const failed = expectExit(await w.prj(["run", "broken"], env), 1);
+    const failed = expectExit(await w.prj(["run", "broken"], { env }), 1);
     expect(failed.stderr.match(/cannot write the session log/g)).toHaveLength(1);
   });
 
@@ -246,12 +246,12 @@ describe("logs", () => {
       "wt",
       "name: wt\narguments: [{ name: branch, required: true }]\nenvironment: { API_TOKEN: \"hunter2-secret\" }\nworktree: { branch: \"{{branch}}\" }\nsession:\n  windows: [{ name: main }]\n",
     );
-    const result = expectExit(await w.prj(["run", "wt", "branch=feat-x"], { PRJ_LOG_LEVEL: "Debug" }), 0);
+    const result = expectExit(await w.prj(["run", "wt", "branch=feat-x"], { env: { PRJ_LOG_LEVEL: "Debug" } }), 0);
     expect(result.stderr).toMatch(/\[debug\] exec: git -C \S+ worktree add/);
     expect(result.stderr).toMatch(/\[debug\] exec: \S*tmux -L \S+ start-server ; source-file -/);
     expect(result.stderr).toContain("API_TOKEN=***");
     expect(result.stderr).not.toContain("hunter2-secret");
-    const quiet = expectExit(await w.prj(["list-sessions"], { PRJ_LOG_LEVEL: "WARN" }), 0);
+    const quiet = expectExit(await w.prj(["list-sessions"], { env: { PRJ_LOG_LEVEL: "WARN" } }), 0);
     expect(quiet.stderr).not.toContain("[debug]");
   });
 });

@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SessionSpec } from "../../src/plan/types.ts";
+import type { Project } from "../../src/project.ts";
 import { SessionLifecycleManager } from "../../src/sessions/lifecycle.ts";
+import { reconcile } from "../../src/sessions/reconcile.ts";
 import { openStateDatabase, type StateStore } from "../../src/state/db.ts";
 import { TmuxManager } from "../../src/tmux/manager.ts";
 import { sessionEndsFile } from "../../src/paths.ts";
@@ -86,9 +88,12 @@ function endLines(kind: "closed" | "server", socketPath: string, id: string): st
 }
 
 /** Reconciles as if prj only ran again an hour later: only tmux's record can give the right end. */
-async function reconcileAnHourLater(lifecycle: SessionLifecycleManager) {
-  return lifecycle.reconcile({ now: new Date(Date.now() + 3_600_000) });
+async function reconcileAnHourLater(context: { tmux: TmuxManager; store: StateStore }) {
+  return (await reconcile({ ...context, project: reconcileProject }, { now: new Date(Date.now() + 3_600_000) })).result;
 }
+
+/** The project as the reconciler needs it: its root and the settings it reads. */
+const reconcileProject = { root: project, settings: { tmux: { session_timeout_seconds: 86_400 }, worktrees: { port_base: 3000 } } } as unknown as Project;
 
 function endedRow(store: StateStore, name: string) {
   return store.sessionHistory(name, project)[0]!;
@@ -112,7 +117,7 @@ describe("recorded end times", () => {
     const killedAt = Date.now();
     await server.ok("kill-session", "-t", "=victim");
     await waitFor(() => endLines("closed", tmux.socketPath(), victim.tmuxId).length > 0, { what: "the session-closed record" });
-    const result = await reconcileAnHourLater(lifecycle);
+    const result = await reconcileAnHourLater({ tmux, store });
     expect(result.ended).toEqual(["victim"]);
     const row = endedRow(store, "victim");
     expect(row.endReason).toBe("gone");
@@ -132,7 +137,7 @@ describe("recorded end times", () => {
     const exitedAt = Date.now();
     await server.ok("send-keys", "-t", "=quitter:", "exit", "Enter");
     await waitFor(() => endLines("closed", tmux.socketPath(), quitter.tmuxId).length > 0, { what: "the session-closed record" });
-    await reconcileAnHourLater(lifecycle);
+    await reconcileAnHourLater({ tmux, store });
     const endedAt = Date.parse(endedRow(store, "quitter").endedAt!);
     expect(endedAt).toBeGreaterThanOrEqual(exitedAt - 1000);
     expect(endedAt).toBeLessThanOrEqual(Date.now());
@@ -147,7 +152,7 @@ describe("recorded end times", () => {
     const killedAt = Date.now();
     await server.ok("kill-server");
     await waitFor(() => endLines("server", tmux.socketPath(), pid).length > 0, { what: "the server-exit record" });
-    const result = await reconcileAnHourLater(lifecycle);
+    const result = await reconcileAnHourLater({ tmux, store });
     expect(result.ended.sort()).toEqual(["one", "two"]);
     for (const name of ["one", "two"]) {
       const endedAt = Date.parse(endedRow(store, name).endedAt!);
@@ -195,19 +200,19 @@ describe("recorded end times", () => {
       return !rows.some((row) => Number(row[0]) === sentinel || Number(row[1]) === sentinel);
     }, { what: "the sentinel and its sleep to exit" });
     expect((await sentinelPids()).filter((pid) => pid === sentinel)).toEqual([]);
-    const result = await reconcileAnHourLater(lifecycle);
+    const result = await reconcileAnHourLater({ tmux, store });
     expect(result.ended).toContain("crash-victim");
     expect(endedEvent(store, "crash-victim")?.metadata).toMatchObject({ end_time_source: "server-exit" });
   });
 
   test("without any record (no hook ran), the end is when reconcile noticed", async () => {
-    const { server, store, lifecycle, create } = await world();
+    const { server, tmux, store, create } = await world();
     await create("silent");
     await create("keeper");
     await server.ok("set-hook", "-gu", "session-closed[8461]");
     await server.ok("kill-session", "-t", "=silent");
     const now = new Date(Date.now() + 7_200_000);
-    await lifecycle.reconcile({ now });
+    await reconcile({ tmux, store, project: reconcileProject }, { now });
     expect(endedRow(store, "silent").endedAt).toBe(now.toISOString());
     expect(endedEvent(store, "silent")?.metadata).toMatchObject({ end_time_source: "reconcile" });
   });
