@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { displayPath, isInside } from "./config/files.ts";
 import type { Settings } from "./config/schema.ts";
-import { UsageError } from "./errors.ts";
+import { ConfigError, UsageError } from "./errors.ts";
 import { findProjectRoot, projectPaths, type ProjectPaths } from "./paths.ts";
+import { log } from "./ui/log.ts";
 
 /** An initialised project: where it is and its layered settings. */
 export interface Project {
@@ -21,6 +23,7 @@ export async function openProject(cwd: string = process.cwd()): Promise<Project>
     throw new UsageError(`no .prj directory found in ${cwd} or any parent`, "run `prj init` in your repository first");
   }
   const paths = projectPaths(root);
+  refuseLinkedDatabase(paths.database);
   // Through the validated-config cache: unchanged files cost no YAML parsing or TypeBox.
   const { loadSettingsCached } = await import("./config/cache.ts");
   const settings = await loadSettingsCached(paths.prj);
@@ -61,7 +64,12 @@ export function currentBranch(worktree: string): string {
   return head.slice(0, 7);
 }
 
-/** Custom steps in `.prj/steps`: an executable `NAME` or a `NAME.sh` run with sh. */
+/**
+ * Custom steps in `.prj/steps`: an executable `NAME` or a `NAME.sh` run with
+ * sh. Directories are skipped (they may hold the steps' helpers). A step must
+ * be a regular file inside the repository: a link that leaves it, a FIFO or a
+ * device is not a step, and a warning says why it was passed over.
+ */
 export function findStepFiles(stepsDir: string): Record<string, string> {
   const out: Record<string, string> = {};
   let entries: string[];
@@ -70,6 +78,7 @@ export function findStepFiles(stepsDir: string): Record<string, string> {
   } catch {
     return out; // no steps directory: no custom steps
   }
+  let repository: string | undefined;
   for (const entry of entries.sort()) {
     if (entry.startsWith(".")) continue;
     const name = entry.endsWith(".sh") ? entry.slice(0, -3) : entry;
@@ -77,7 +86,17 @@ export function findStepFiles(stepsDir: string): Record<string, string> {
     const path = join(stepsDir, entry);
     try {
       const stat = statSync(path);
-      if (!stat.isFile()) continue;
+      if (stat.isDirectory()) continue;
+      repository ??= realpathSync(dirname(dirname(resolve(stepsDir))));
+      const real = realpathSync(path);
+      if (!isInside(real, repository)) {
+        log.warn(`${displayPath(path)} is a link to ${real}, outside the repository; it is not used as a step`);
+        continue;
+      }
+      if (!stat.isFile()) {
+        log.warn(`${displayPath(path)} is not a regular file; it is not used as a step`);
+        continue;
+      }
       if (!entry.endsWith(".sh") && (stat.mode & 0o111) === 0) continue;
     } catch {
       continue; // dangling link: not a step
@@ -85,4 +104,27 @@ export function findStepFiles(stepsDir: string): Record<string, string> {
     out[name] ??= path;
   }
   return out;
+}
+
+/**
+ * Refuses a `.prj/prunejuice.db` that is a symbolic link, or a link beside it
+ * where SQLite keeps its write-ahead log and lock (`-wal`, `-shm`, `-journal`):
+ * SQLite would write wherever they point. Checked before the database is opened.
+ */
+export function refuseLinkedDatabase(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    let linked: boolean;
+    try {
+      linked = lstatSync(file).isSymbolicLink();
+    } catch {
+      continue; // not there (yet): SQLite creates it as a plain file
+    }
+    if (linked) {
+      throw new ConfigError(
+        { file: displayPath(file) },
+        "is a symbolic link; prj does not follow links for its database",
+        `remove the link (\`rm ${displayPath(file)}\`)${file === path ? " and run `prj init` for a fresh database" : ""}`,
+      );
+    }
+  }
 }

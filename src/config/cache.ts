@@ -28,7 +28,7 @@ import { cacheDir, globalConfigPath } from "../paths.ts";
 import { log } from "../ui/log.ts";
 import { BUILD_ID } from "../version.ts";
 import { NAME_PATTERN } from "./defaults.ts";
-import { displayPath, type Env } from "./files.ts";
+import { displayPath, readConfigText, type Env } from "./files.ts";
 import type { LoadedCommand, SourceFile } from "./load.ts";
 import { mergeSettings } from "./merge.ts";
 import type { CommandConfig, GlobalConfig, ProjectConfig, Settings } from "./schema.ts";
@@ -64,7 +64,7 @@ export async function loadSettingsCached(prjDir: string, env: Env = process.env,
   const globalPath = globalConfigPath(env);
   const projectPath = join(prjDir, "configs", "project.yaml");
   let global = cachedData(build, "global", globalPath) as GlobalConfig | undefined;
-  let project = cachedData(build, "project", projectPath) as ProjectConfig | undefined;
+  let project = cachedData(build, "project", projectPath, dirname(resolve(prjDir))) as ProjectConfig | undefined;
   if (global === undefined || project === undefined) {
     const load = await import("./load.ts");
     // The global file first, as loadSettings does, so the same error wins when both are broken.
@@ -79,7 +79,7 @@ export async function loadCommandCached(prjDir: string, name: string, options: C
   const build = "build" in options ? options.build : BUILD_ID;
   const path = build === undefined ? undefined : plainCommandFile(prjDir, name);
   if (path !== undefined) {
-    const text = readIfPresent(path);
+    const text = readIfPresent(path, dirname(resolve(prjDir)));
     const data = text === undefined ? undefined : lookup(build!, "command", path, text);
     if (data !== undefined) return { name, config: data as CommandConfig, source: lazySource(path, text!, data) };
   }
@@ -127,23 +127,29 @@ function plainCommandFile(prjDir: string, name: string): string | undefined {
  * The validated data of a config file: `{}` when it does not exist (as the
  * loaders treat it), the cached data on a hit, undefined on a miss.
  */
-function cachedData(build: string | undefined, role: ConfigRole, path: string): unknown {
+function cachedData(build: string | undefined, role: ConfigRole, path: string, repository?: string): unknown {
   if (build === undefined) return undefined;
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, "utf8");
+    text = readConfigText(path, repository === undefined ? {} : { insideRoot: repository });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    return undefined; // unreadable: load.ts says why
+    log.debug(`config cache: cannot use ${path} (${String(error)}); load.ts reports it`);
+    return undefined;
   }
+  if (text === undefined) return {};
   return lookup(build, role, path, text);
 }
 
-function readIfPresent(path: string): string | undefined {
+/**
+ * The file's text by the same rules as load.ts (a regular file of at most
+ * 1 MiB inside the repository, strict UTF-8), so a FIFO or /dev/zero cannot
+ * hang the fast path either; any problem is a miss that load.ts then reports.
+ */
+function readIfPresent(path: string, repository: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readConfigText(path, { insideRoot: repository });
   } catch (error) {
-    log.debug(`config cache: cannot read ${path} (${String(error)})`);
+    log.debug(`config cache: cannot use ${path} (${String(error)}); load.ts reports it`);
     return undefined;
   }
 }

@@ -10,14 +10,14 @@
  * needs to know which values a file really set. `Value.Clean` is never used
  * either, because it would drop unknown keys instead of reporting them.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from "yaml";
+import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { ConfigError, PrjError, closest } from "../errors.ts";
 import { globalConfigPath } from "../paths.ts";
-import { displayPath, type Env } from "./files.ts";
+import { displayPath, positionIn, readConfigText, type Env } from "./files.ts";
 import { mergeSettings } from "./merge.ts";
 import { CommandConfig, GlobalConfig, NAME_PATTERN, ProjectConfig, type Settings } from "./schema.ts";
 
@@ -59,16 +59,26 @@ export interface SourceFile {
 export function parseYamlFile(path: string, text?: string): SourceFile {
   const absolute = resolve(path);
   const shown = displayPath(absolute);
-  const source = text ?? readText(absolute, shown);
+  const source = text ?? readConfigText(absolute);
   if (source === undefined) throw new PrjError(`cannot read ${shown}: no such file`);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number): Position => lineCounter.linePos(Math.max(0, Math.min(offset, source.length)));
+  const nul = source.indexOf("\0");
+  if (nul >= 0) throw new ConfigError({ file: shown, ...positionIn(source, nul) }, "contains a NUL byte; a config file is text", "remove it");
+  const shape = scanTokens(source);
+  if (shape.problem) throw new ConfigError({ file: shown, ...positionIn(source, shape.problem.offset) }, shape.problem.message, RESOURCE_HINT);
+  // yaml's own duplicate-key check compares every key with every other; prj checks with a Set (checkNodes).
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const nodes = checkNodes(doc);
+  if (nodes.tooDeep !== undefined) {
+    throw new ConfigError({ file: shown, ...position(nodes.tooDeep) }, `nested more than ${MAX_YAML_DEPTH} levels deep`, RESOURCE_HINT);
+  }
 
   // Warnings count as errors: an unresolved tag or a bad directive means the
   // file does not say what its author thinks it says.
-  const problems: YAMLError[] = [...doc.errors, ...doc.warnings];
+  const problems: YamlProblem[] = [...doc.errors, ...doc.warnings];
+  if (nodes.duplicateKey !== undefined) problems.push({ code: "DUPLICATE_KEY", pos: [nodes.duplicateKey, nodes.duplicateKey + 1], message: "duplicate key" });
   if (problems.length > 0) {
     // A tab in the indentation makes the parser misread the lines around it, and
     // those follow-on errors can sit earlier in the file; the tab is the cause.
@@ -95,7 +105,8 @@ export function parseYamlFile(path: string, text?: string): SourceFile {
   } catch (error) {
     // toJS throws only for alias abuse (a "billion laughs" file) or a broken alias.
     const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigError({ file: shown, line: 1, col: 1 }, `cannot expand YAML aliases: ${message}`);
+    const where = nodes.firstAlias === undefined ? { line: 1, col: 1 } : position(nodes.firstAlias);
+    throw new ConfigError({ file: shown, ...where }, `cannot expand YAML aliases: ${message}`, "write the values out instead of repeating aliases of aliases");
   }
 
   return {
@@ -112,21 +123,91 @@ export function parseYamlFile(path: string, text?: string): SourceFile {
   };
 }
 
-function readText(absolute: string, shown: string): string | undefined {
-  try {
-    return readFileSync(absolute, "utf8");
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return undefined;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PrjError(`cannot read ${shown}: ${reason}`, { cause: error });
-  }
-}
-
 function errorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 }
 
-function describeYamlError(error: YAMLError, source: string): string {
+/** A problem found while parsing: one of yaml's errors or warnings, or a duplicate key found by {@link checkNodes}. */
+type YamlProblem = Pick<YAMLError, "code" | "pos" | "message">;
+
+/** Deeper than any real config (a pane's environment sits 7 levels down); also bounds the parser's recursion. */
+export const MAX_YAML_DEPTH = 64;
+
+/** Keys and values in one file; a large command file holds a few hundred. */
+export const MAX_YAML_VALUES = 50_000;
+
+const RESOURCE_HINT = "prj refuses YAML that would take unbounded time or memory to read; a config file is a few kilobytes";
+
+/**
+ * A pass over yaml's lexer tokens, before anything is built: flow nesting
+ * (`[[[[…`, which would exhaust the parser's stack) and the number of values
+ * (huge key counts) are bounded here, stopping at the first token past a
+ * limit. The tokens, minus three control markers, are the source itself, so
+ * summing their lengths gives each one's offset.
+ */
+function scanTokens(source: string): { problem?: { offset: number; message: string } } {
+  let offset = 0;
+  let depth = 0;
+  let values = 0;
+  for (const token of new Lexer().lex(source)) {
+    if (token === CST.SCALAR) {
+      values++;
+    } else if (token !== CST.DOCUMENT && token !== CST.FLOW_END) {
+      if (token === "[" || token === "{") {
+        depth++;
+        if (depth > MAX_YAML_DEPTH) return { problem: { offset, message: `nested more than ${MAX_YAML_DEPTH} levels deep` } };
+      } else if (token === "]" || token === "}") {
+        depth = Math.max(0, depth - 1);
+      } else if (token[0] === "'" || token[0] === '"' || token[0] === "*") {
+        values++;
+      }
+      if (values > MAX_YAML_VALUES) {
+        return { problem: { offset, message: `holds more than ${MAX_YAML_VALUES.toLocaleString("en")} keys and values` } };
+      }
+      offset += token.length;
+    }
+  }
+  return {};
+}
+
+/**
+ * One walk over the parsed document: block nesting past {@link MAX_YAML_DEPTH},
+ * the first key repeated within a mapping, and the first alias (where an alias
+ * bomb is reported). Iterative, so a deep file cannot exhaust the stack here.
+ */
+function checkNodes(doc: Document): { tooDeep?: number; duplicateKey?: number; firstAlias?: number } {
+  const out: { tooDeep?: number; duplicateKey?: number; firstAlias?: number } = {};
+  const earliest = (current: number | undefined, offset: number | undefined) =>
+    offset === undefined ? current : current === undefined ? offset : Math.min(current, offset);
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) {
+      out.firstAlias = earliest(out.firstAlias, rangeStart(node));
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_YAML_DEPTH) {
+      out.tooDeep = earliest(out.tooDeep, rangeStart(node));
+      continue;
+    }
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          if (seen.has(pair.key.value)) out.duplicateKey = earliest(out.duplicateKey, rangeStart(pair.key));
+          seen.add(pair.key.value);
+        }
+        stack.push({ node: pair.key, depth: depth + 1 }, { node: pair.value, depth: depth + 1 });
+      }
+    } else {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return out;
+}
+
+function describeYamlError(error: YamlProblem, source: string): string {
   switch (error.code) {
     case "TAB_AS_INDENT":
       return "tabs are not allowed for indentation; use spaces";
@@ -425,7 +506,8 @@ export interface CommandFile {
 /** Loads and validates the global config; a missing file means all defaults. */
 export function loadGlobalConfig(env: Env = process.env): LoadedConfig<GlobalConfig> {
   const path = globalConfigPath(env);
-  const text = readText(path, displayPath(path));
+  // No repository rule here: the global config is often a link into a dotfiles checkout.
+  const text = readConfigText(path);
   if (text === undefined) return { config: {}, source: undefined };
   const source = parseYamlFile(path, text);
   return { config: validate(GlobalConfig, source, "global config"), source };
@@ -434,7 +516,7 @@ export function loadGlobalConfig(env: Env = process.env): LoadedConfig<GlobalCon
 /** Loads and validates `.prj/configs/project.yaml` (`prjDir` is the `.prj` directory); missing means defaults. */
 export function loadProjectConfig(prjDir: string): LoadedConfig<ProjectConfig> {
   const path = join(prjDir, "configs", "project.yaml");
-  const text = readText(path, displayPath(path));
+  const text = readConfigText(path, { insideRoot: repositoryOf(prjDir) });
   if (text === undefined) return { config: {}, source: undefined };
   const source = parseYamlFile(path, text);
   const config = validate(ProjectConfig, source, "project config");
@@ -459,6 +541,7 @@ export function listCommandFiles(prjDir: string): CommandFile[] {
     entries = readdirSync(dir);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return [];
+    if (errorCode(error) === "ENOTDIR") throw new ConfigError({ file: displayPath(dir) }, "is not a directory", "`.prj/commands` holds one YAML file per command");
     const reason = error instanceof Error ? error.message : String(error);
     throw new PrjError(`cannot read ${displayPath(dir)}: ${reason}`, { cause: error });
   }
@@ -467,7 +550,7 @@ export function listCommandFiles(prjDir: string): CommandFile[] {
     const extension = extname(entry);
     if (entry.startsWith(".") || (extension !== ".yaml" && extension !== ".yml")) continue;
     const path = join(dir, entry);
-    if (!isFile(path)) continue;
+    if (!isCommandEntry(path)) continue;
     const name = entry.slice(0, -extension.length);
     const other = byName.get(name);
     if (other) {
@@ -482,14 +565,26 @@ export function listCommandFiles(prjDir: string): CommandFile[] {
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function isFile(path: string): boolean {
+/**
+ * Whether a `.yaml` entry counts as a command. A dangling link does not; a
+ * FIFO, a device or a directory does, so that loading it says what is wrong
+ * with it instead of "unknown command".
+ */
+function isCommandEntry(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    statSync(path);
+    return true;
   } catch (error) {
-    // A dangling symlink is not a command; anything stranger is worth reporting.
-    if (errorCode(error) === "ENOENT") return false;
-    throw error;
+    const code = errorCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    // A link loop or an unreadable target: loading it reports the reason.
+    return true;
   }
+}
+
+/** The repository a `.prj` directory belongs to: config read for it must stay inside. */
+function repositoryOf(prjDir: string): string {
+  return dirname(resolve(prjDir));
 }
 
 const NAME_RE = new RegExp(NAME_PATTERN);
@@ -520,7 +615,9 @@ export function loadCommand(prjDir: string, name: string): LoadedCommand {
       suggestion ? `did you mean ${suggestion}? ${available}` : available,
     );
   }
-  const source = parseYamlFile(file.path);
+  const text = readConfigText(file.path, { insideRoot: repositoryOf(prjDir) });
+  if (text === undefined) throw new PrjError(`cannot read ${displayPath(file.path)}: it disappeared while prj was reading the commands`);
+  const source = parseYamlFile(file.path, text);
   if (!NAME_RE.test(file.name)) {
     throw new ConfigError(
       { file: source.displayPath },

@@ -9,7 +9,9 @@ import { runProcess } from "../exec/runner.ts";
 import { displayPath } from "../config/load.ts";
 import type { Settings } from "../config/schema.ts";
 import { findProjectRoot, projectPaths, type ProjectPaths } from "../paths.ts";
-import { tmuxSocketOf } from "../project.ts";
+import { refuseLinkedDatabase, tmuxSocketOf } from "../project.ts";
+import type { LoadedCommand } from "../config/load.ts";
+import { log } from "../ui/log.ts";
 import { MIN_TMUX_VERSION, TMUX_INSTALL_HINT } from "../tmux/manager.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -46,7 +48,7 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
   const root = findProjectRoot(cwd);
   const paths = root ? projectPaths(root) : undefined;
 
-  const tmux = await checkTmux();
+  const { check: tmux, version: tmuxVersion } = await checkTmux();
   checks.push(tmux);
   checks.push(await checkGit(root));
 
@@ -54,14 +56,14 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
   if (paths) {
     const config = await checkConfig(paths);
     settings = config.settings;
-    checks.push(await checkShell(settings?.defaults.shell ?? (env.SHELL || "/bin/sh")));
+    checks.push(await checkShell(settings?.defaults.shell ?? (env.SHELL || "/bin/sh"), settings?.defaults.shell_configured ? "defaults.shell" : "$SHELL"));
     checks.push(checkWritable(paths));
     checks.push(config.check);
-    checks.push(await checkCommands(paths));
+    const socket = tmuxSocketOf(settings?.tmux.socket_name, env);
+    checks.push(await checkCommands(paths, await mirroredLayoutsOn(tmuxVersion, socket)));
     const database = await checkDatabase(paths);
     checks.push(database);
     if (database.status !== "fail") {
-      const socket = tmuxSocketOf(settings?.tmux.socket_name, env);
       try {
         checks.push(...(await checkOrphans(paths, socket, tmux.status !== "fail")));
       } catch (error) {
@@ -69,7 +71,7 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
       }
     }
   } else {
-    checks.push(await checkShell(env.SHELL || "/bin/sh"));
+    checks.push(await checkShell(env.SHELL || "/bin/sh", "$SHELL"));
     checks.push({
       id: "project",
       title: "project",
@@ -81,20 +83,38 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
   return { ok: checks.every((check) => check.status !== "fail"), project: root ?? null, checks };
 }
 
-async function checkTmux(): Promise<DoctorCheck> {
+/** The tmux check, and the client's version when it could be read (the layout check needs it). */
+async function checkTmux(): Promise<{ check: DoctorCheck; version?: string }> {
   const title = "tmux";
   const binary = Bun.which("tmux");
-  if (!binary) return { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL_HINT };
+  if (!binary) return { check: { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL_HINT } };
   const result = await runProcess([binary, "-V"]);
   const version = result.stdout.trim().replace(/^tmux\s+/, "");
   const parsed = parseVersion(version);
   if (result.exitCode !== 0 || !parsed) {
-    return { id: "tmux", title, status: "warn", message: `cannot tell the version of ${binary} (${version || result.stderr.trim() || "no output"})`, hint: TMUX_INSTALL_HINT };
+    return { check: { id: "tmux", title, status: "warn", message: `cannot tell the version of ${binary} (${version || result.stderr.trim() || "no output"})`, hint: TMUX_INSTALL_HINT } };
   }
   if (olderThan(parsed, MIN_TMUX_VERSION)) {
-    return { id: "tmux", title, status: "fail", message: `tmux ${version} is too old; prj needs 3.2 or newer`, hint: TMUX_INSTALL_HINT };
+    return { check: { id: "tmux", title, status: "fail", message: `tmux ${version} is too old; prj needs 3.2 or newer`, hint: TMUX_INSTALL_HINT }, version };
   }
-  return { id: "tmux", title, status: "ok", message: `tmux ${version} (${binary})` };
+  return { check: { id: "tmux", title, status: "ok", message: `tmux ${version} (${binary})` }, version };
+}
+
+/**
+ * Whether the server prj would use has the `-mirrored` layouts: the running
+ * server's version when one answers, else the client's; undefined when unknown.
+ */
+async function mirroredLayoutsOn(clientVersion: string | undefined, socket: string | undefined): Promise<boolean | undefined> {
+  if (clientVersion === undefined) return undefined;
+  const { TmuxManager } = await import("../tmux/manager.ts");
+  const { serverTmuxVersion } = await import("../tmux/layout-support.ts");
+  const { versionHasMirroredLayouts } = await import("../tmux/layout.ts");
+  try {
+    return versionHasMirroredLayouts(await serverTmuxVersion(new TmuxManager({ socket }), clientVersion));
+  } catch (error) {
+    log.debug(`doctor: cannot ask the tmux server its version (${messageOf(error)}); using the client's`);
+    return versionHasMirroredLayouts(clientVersion);
+  }
 }
 
 async function checkGit(root: string | undefined): Promise<DoctorCheck> {
@@ -122,12 +142,20 @@ async function checkGit(root: string | undefined): Promise<DoctorCheck> {
   return { id: "git", title, status: "ok", message: `git ${version} (${binary}); ${count} worktree${count === 1 ? "" : "s"}` };
 }
 
-/** The shell new windows start, timed as `SHELL -i -c exit`: every window and pane pays this. */
-async function checkShell(shell: string): Promise<DoctorCheck> {
+/** The shell new windows start, timed as `SHELL -i -c exit`: every window and pane pays this. `origin` says where it was set. */
+async function checkShell(shell: string, origin: string): Promise<DoctorCheck> {
   const title = "shell";
-  const binary = shell.includes("/") ? (isExecutable(shell) ? shell : undefined) : (Bun.which(shell) ?? undefined);
+  const { shellProblem } = await import("../config/shell.ts");
+  const problem = shellProblem(shell);
+  const binary = problem === undefined ? (shell.includes("/") ? shell : Bun.which(shell)) : undefined;
   if (!binary) {
-    return { id: "shell", title, status: "fail", message: `shell ${shell} is not installed or not executable`, hint: "install it, or set defaults.shell in ~/.config/prunejuice/config.yaml" };
+    return {
+      id: "shell",
+      title,
+      status: "fail",
+      message: `the shell from ${origin}: ${problem ?? `${shell} is not installed`}; \`prj run\` refuses to make sessions with it`,
+      hint: "install it, or set defaults.shell in ~/.config/prunejuice/config.yaml",
+    };
   }
   const started = performance.now();
   const child = Bun.spawn([binary, "-i", "-c", "exit"], { env: process.env as Record<string, string>, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
@@ -174,7 +202,26 @@ async function checkConfig(paths: ProjectPaths): Promise<{ check: DoctorCheck; s
   }
 }
 
-async function checkCommands(paths: ProjectPaths): Promise<DoctorCheck> {
+/**
+ * What `prj run` would refuse in a command's windows that can be told without
+ * running it: layouts and window names written without templates.
+ */
+async function windowProblems(loaded: LoadedCommand, mirroredPresets: boolean | undefined): Promise<string[]> {
+  const { layoutProblem } = await import("../tmux/layout.ts");
+  const problems: string[] = [];
+  for (const [index, window] of (loaded.config.session?.windows ?? []).entries()) {
+    if (window.layout === undefined || window.layout.includes("{{")) continue;
+    const panes = Math.max(1, window.panes?.length ?? 0);
+    const problem = layoutProblem(window.layout, { panes, mirroredPresets });
+    if (!problem) continue;
+    const path = ["session", "windows", index, "layout"];
+    const { line, col } = loaded.source.positionOf(path);
+    problems.push(`${loaded.source.displayPath}:${line}:${col} ${path.join(".")}: ${problem.problem}${problem.hint ? ` (${problem.hint})` : ""}`);
+  }
+  return problems;
+}
+
+async function checkCommands(paths: ProjectPaths, mirroredPresets: boolean | undefined): Promise<DoctorCheck> {
   const title = "command files";
   const { listCommandFiles, loadCommand } = await import("../config/load.ts");
   let files;
@@ -187,19 +234,22 @@ async function checkCommands(paths: ProjectPaths): Promise<DoctorCheck> {
     return { id: "commands", title, status: "warn", message: "no command files in .prj/commands", hint: "`prj init` writes the default commands" };
   }
   const problems: string[] = [];
+  let invalid = 0;
   for (const file of files) {
+    const before = problems.length;
     try {
-      loadCommand(paths.prj, file.name);
+      problems.push(...(await windowProblems(loadCommand(paths.prj, file.name), mirroredPresets)));
     } catch (error) {
       problems.push(messageOf(error));
     }
+    if (problems.length > before) invalid++;
   }
   if (problems.length > 0) {
     return {
       id: "commands",
       title,
       status: "fail",
-      message: `${problems.length} of ${files.length} command file${files.length === 1 ? " is" : "s are"} invalid`,
+      message: `${invalid} of ${files.length} command file${files.length === 1 ? " is" : "s are"} invalid`,
       hint: "fix each file at the position shown; `prj run NAME --dry-run` checks one",
       details: problems,
     };
@@ -210,6 +260,11 @@ async function checkCommands(paths: ProjectPaths): Promise<DoctorCheck> {
 async function checkDatabase(paths: ProjectPaths): Promise<DoctorCheck> {
   const title = "database";
   const shown = displayPath(paths.database);
+  try {
+    refuseLinkedDatabase(paths.database);
+  } catch (error) {
+    return { id: "database", title, status: "fail", message: messageOf(error), hint: hintOf(error) };
+  }
   if (!existsSync(paths.database)) {
     return { id: "database", title, status: "fail", message: `no database at ${shown}`, hint: "run `prj init`; it creates the database and keeps every existing file" };
   }
@@ -324,15 +379,6 @@ function parseVersion(text: string): { major: number; minor: number } | undefine
 
 function olderThan(version: { major: number; minor: number }, minimum: { major: number; minor: number }): boolean {
   return version.major < minimum.major || (version.major === minimum.major && version.minor < minimum.minor);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false; // missing or not executable: the check reports it
-  }
 }
 
 function isWritable(path: string): boolean {

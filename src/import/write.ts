@@ -3,9 +3,10 @@
  * rendering the command as YAML, checking it loads like any command file, and
  * writing it into `.prj/commands` without clobbering anything by accident.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { LineCounter, parseDocument, stringify, type ScalarTag, type Tags } from "yaml";
+import { readConfigText } from "../config/files.ts";
 import { CommandConfig, NAME_PATTERN } from "../config/schema.ts";
 import { ConfigError, PrjError, UsageError } from "../errors.ts";
 import { normalizeParsed } from "./common.ts";
@@ -16,13 +17,15 @@ import { normalizeParsed } from "./common.ts";
  * parse, or is not a mapping, is an exit-2 error naming the file.
  */
 export function readPeerFile(path: string, shown: string, tool: string, checkText?: (text: string) => void): Record<string, unknown> {
-  let text: string;
+  // Same rules as prj's own config files (a regular file of at most 1 MiB, strict UTF-8): a FIFO or /dev/zero must not hang the import.
+  let text: string | undefined;
   try {
-    text = readFileSync(path, "utf8");
+    text = readConfigText(path);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new UsageError(`cannot read ${shown}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    if (error instanceof ConfigError) throw error;
+    throw new UsageError(error instanceof PrjError ? error.message : `cannot read ${shown}: ${(error as Error).message}`);
   }
+  if (text === undefined) throw new UsageError(`cannot read ${shown}: no such file`);
   checkText?.(text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { version: "1.1", intAsBigInt: true, uniqueKeys: false, prettyErrors: false, lineCounter, customTags: rubyAndPythonFloats });
@@ -88,11 +91,26 @@ export async function checkCommandYaml(text: string, file: string): Promise<void
   }
 }
 
-/** Checks a `--name`: it becomes a file name. */
+/** Longest command name written: `NAME.yaml` must fit the 255 bytes most file systems allow. */
+export const MAX_COMMAND_NAME_LENGTH = 200;
+
+/**
+ * Why `prj run NAME` could not run a command of this name, or undefined when
+ * it could. The name becomes `.prj/commands/NAME.yaml`.
+ */
+export function commandNameProblem(name: string): string | undefined {
+  if (!new RegExp(NAME_PATTERN).test(name)) return "it may contain only letters, digits, '.', '_' and '-'";
+  // Command files starting with '.' are skipped as editor backups, so the command would never be found.
+  if (name.startsWith(".")) return "it may not start with '.' (prj skips dotfiles in .prj/commands)";
+  if (name.startsWith("-")) return "it may not start with '-' (`prj run` would read it as a flag)";
+  if (name.length > MAX_COMMAND_NAME_LENGTH) return `it is longer than ${MAX_COMMAND_NAME_LENGTH} characters`;
+  return undefined;
+}
+
+/** Checks a `--name` (exit 2 unless `prj run` can run it); returns it unchanged. */
 export function checkCommandName(name: string): string {
-  if (!new RegExp(NAME_PATTERN).test(name)) {
-    throw new UsageError(`invalid command name ${JSON.stringify(name)}: it may contain only letters, digits, '.', '_' and '-'`);
-  }
+  const problem = commandNameProblem(name);
+  if (problem) throw new UsageError(`invalid command name ${JSON.stringify(name)}: ${problem}`, "e.g. --name dev-session");
   return name;
 }
 
@@ -102,6 +120,9 @@ export function checkCommandName(name: string): string {
  * there is never a `.yaml` and a `.yml` for one name.
  */
 export function writeCommandFile(commandsDir: string, name: string, text: string, force: boolean): string {
+  // A name derived from a session or file name gets the same rule as --name.
+  const problem = commandNameProblem(name);
+  if (problem) throw new UsageError(`cannot write a command named ${JSON.stringify(name)}: ${problem}`, "choose one with --name");
   const existing = [".yaml", ".yml"].map((ext) => join(commandsDir, `${name}${ext}`)).find((file) => existsSync(file));
   if (existing && !force) {
     throw new PrjError(`${existing} already exists`, { hint: "pass --force to replace it, or --name to write another command" });

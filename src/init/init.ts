@@ -56,6 +56,8 @@ export async function initProject(path: string | undefined, cwd: string = proces
     if (error instanceof PrjError) throw error;
     throw new PrjError(`cannot initialise ${paths.prj}: ${(error as Error).message}`, { cause: error });
   }
+  const { refuseLinkedDatabase } = await import("../project.ts");
+  refuseLinkedDatabase(paths.database);
   const hadDatabase = existsSync(paths.database);
   const { openStateDatabase } = await import("../state/db.ts");
   openStateDatabase(paths.database, { create: true }).close();

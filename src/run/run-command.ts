@@ -33,6 +33,8 @@ export async function runNamedCommand(
       const clientVersion = await tmux.ensureSupported();
       const { assertLayoutsSupported } = await import("../tmux/layout-support.ts");
       await assertLayoutsSupported(prepared.plan, prepared.input.command, tmux, clientVersion);
+      const { assertShellUsable } = await import("../config/shell.ts");
+      await assertShellUsable(project.settings, project.paths.prj);
     }
     if (options.dryRun) {
       // Naming against the live server shows the name a real run would get.
