@@ -63,7 +63,7 @@ export async function prepareRun(
   project: Project,
   commandName: string,
   cliArguments: Record<string, string>,
-  context: { sessions: ObservedSession[]; store: StateStore | undefined },
+  context: { sessions: ObservedSession[]; store: StateStore | undefined; lockedCheck?: boolean },
 ): Promise<PreparedRun> {
   const { loadCommandCached } = await import("../config/cache.ts");
   const loaded = await loadCommandCached(project.paths.prj, commandName);
@@ -93,7 +93,14 @@ export async function prepareRun(
   };
   const plan = buildRunPlan(input);
   // Git's part of "validate everything": a missing base branch or a taken path stops the run here.
-  const worktree = plan.worktree ? await preflightWorktree(project.root, plan.worktree, worktrees) : undefined;
+  // A real run checks under the database's write lock, which a run making a worktree holds until it has
+  // made and recorded it: a path half-made by a racing run of the same branch then reads as that branch's worktree.
+  const spec = plan.worktree;
+  const worktree = !spec
+    ? undefined
+    : context.lockedCheck && store
+      ? await store.immediateAsync(async () => preflightWorktree(project.root, spec, await listWorktrees(project.root)))
+      : await preflightWorktree(project.root, spec, worktrees);
   return {
     input,
     plan,

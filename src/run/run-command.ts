@@ -28,7 +28,7 @@ export async function runNamedCommand(
       ? undefined
       : openStateDatabase(project.paths.database, { create: !options.dryRun });
   try {
-    const prepared = await prepareRun(project, name, cliArguments, { sessions: [], store });
+    const prepared = await prepareRun(project, name, cliArguments, { sessions: [], store, lockedCheck: !options.dryRun });
     if (prepared.plan.session) {
       const clientVersion = await tmux.ensureSupported();
       const { assertLayoutsSupported } = await import("../tmux/layout-support.ts");
