@@ -18,8 +18,8 @@ export default defineCommand({
     const result = await runNamedCommand(args.name, tokens, { dryRun: Boolean(args["dry-run"]), attach });
     if (result.kind === "plan") {
       const { planToJson, planToText } = await import("../plan/format.ts");
-      if (args.json) printJson(planToJson(result.plan));
-      else writeOut(planToText(result.plan));
+      if (args.json) printJson(planToJson(result.plan, result.actions));
+      else writeOut(planToText(result.plan, result.actions));
       return;
     }
     if (args.json) printJson(result.report);

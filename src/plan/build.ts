@@ -6,7 +6,7 @@ import { buildSessionName, uniqueName } from "../naming.ts";
 import { branchNameProblem } from "../git/refs.ts";
 import { isBuiltinStep, BUILTIN_STEPS } from "../steps/builtins.ts";
 import { renderTemplate, TemplateError } from "../template/render.ts";
-import { quoteForShell, ShellQuoteError } from "../template/shell-quote.ts";
+import { renderShellCommand, ShellValues } from "../template/shell-values.ts";
 import type { PaneSpec, RunPlan, SessionIdentity, StepSpec, WindowSpec } from "./types.ts";
 import { isSecretKey } from "./redact.ts";
 import { layoutProblem } from "../tmux/layout.ts";
@@ -43,6 +43,8 @@ export interface Observations {
   user: string;
   now: Date;
   terminalSize?: { columns: number; rows: number };
+  /** The session-end recorder's file and parent-death tool (see tmux/script.ts `endRecorderCommands`). */
+  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string };
 }
 
 export interface PlanInput {
@@ -83,8 +85,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     "worktrees.base_path": settings.worktrees.base_path,
     ...args,
   };
-  const render = (template: string, path: (string | number)[], quote?: (value: string, before: string) => string) =>
-    renderAt(template, vars, () => at(path), quote);
+  const render: Render = (template, path, shell) => renderAt(template, vars, () => at(path), shell);
 
   // Worktree: its branch decides `branch`, `worktree` and the default paths.
   let worktree: RunPlan["worktree"] = null;
@@ -179,6 +180,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
       plainPanesUseShell: settings.defaults.shell_configured,
       tmuxConfig: settings.sessions.tmux_config ? resolve(project.path, settings.sessions.tmux_config) : undefined,
       size: observed.terminalSize,
+      serverSetup: observed.serverSetup,
       autoAttach: session.auto_attach ?? settings.tmux.auto_attach,
     };
   } else {
@@ -186,7 +188,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
   }
 
   const steps = (list: Step[] | undefined, path: (string | number)[]) =>
-    (list ?? []).map((step, index) => planStep(step, [...path, index], observed.stepFiles, render, at));
+    (list ?? []).map((step, index) => planStep(step, [...path, index], observed.stepFiles, render, at, secretKeys));
   const phases = {
     pre: steps(config.pre_steps, ["pre_steps"]),
     preCreate: steps(session?.pre_create_steps, ["session", "pre_create_steps"]),
@@ -265,20 +267,62 @@ function resolveArguments(
   return values;
 }
 
+/** A shell command template: where it runs, and the values its substitutions collect. */
+interface ShellTarget {
+  /** Inline steps run in /bin/sh; window and pane commands in the user's shell, which may be fish. */
+  kind: "step" | "pane";
+  values: ShellValues;
+  /** Rendered text that runs before this template in the same shell. */
+  before?: string;
+}
+
 function renderAt(
   template: string,
   vars: Record<string, string | undefined>,
   // A thunk: finding a position may parse the YAML (config/cache.ts), so only an error asks.
   where: () => { file: string; line: number; col: number; path: string },
-  quote?: (value: string, before: string) => string,
+  shell?: ShellTarget,
 ): string {
   try {
-    return renderTemplate(template, vars, quote ? { quote } : {});
+    if (!shell) return renderTemplate(template, vars);
+    return renderShellCommand(template, vars, {
+      dialect: shell.kind === "step" ? "sh" : "any",
+      values: shell.values,
+      before: shell.before,
+      hint: (variable) => shellHint(variable, shell.kind),
+    });
   } catch (error) {
-    if (error instanceof TemplateError) throw new ConfigError(where(), error.reason, error.hint);
-    if (error instanceof ShellQuoteError) throw new ConfigError(where(), error.message, "pass the value some other way, e.g. through PRJ_ARG_<NAME>");
-    throw error;
+    if (!(error instanceof TemplateError)) throw error;
+    // Multi-line scripts: the YAML position is the scalar's, so say where inside it.
+    const inside = template.includes("\n") ? ` (line ${error.line}, column ${error.column} of the text)` : "";
+    throw new ConfigError(where(), `${error.reason}${inside}`, error.hint);
   }
+}
+
+/** The environment variables prj sets for its own template variables (SPEC §6, §7). */
+const PRJ_ENVIRONMENT_NAMES: Record<string, string> = {
+  project: "PRJ_PROJECT",
+  project_path: "PRJ_PROJECT_PATH",
+  worktree: "PRJ_WORKTREE",
+  worktree_path: "PRJ_WORKTREE_PATH",
+  branch: "PRJ_BRANCH",
+  task: "PRJ_TASK",
+  port: "PRJ_PORT",
+  session_name: "PRJ_SESSION_NAME",
+};
+
+const COMPUTED_VARIABLES = new Set([...RESERVED_VARIABLES, "branch", "task", "env", "worktrees.base_path"]);
+
+/** How a shell command can reach a value whose substitution was refused: a variable the shell already has, or one to add. */
+function shellHint(variable: string, kind: "step" | "pane"): string {
+  const known =
+    PRJ_ENVIRONMENT_NAMES[variable] ??
+    (kind === "step" && variable === "command" ? "PRJ_COMMAND" : undefined) ??
+    (kind === "step" && !COMPUTED_VARIABLES.has(variable) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(variable) ? `PRJ_ARG_${variable.toUpperCase()}` : undefined);
+  if (known) return `write "$${known}" there instead: the ${kind === "step" ? "step's" : "session's"} environment holds the value${kind === "step" && known.startsWith("PRJ_ARG_") ? " (without filters)" : ""}`;
+  const name = variable.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase();
+  const owner = kind === "step" ? "the command's `environment:`" : "the window's `environment:`";
+  return `add ${name}: "{{ ${variable} }}" to ${owner} and write "$${name}" there instead`;
 }
 
 function prjVariables(
@@ -299,7 +343,7 @@ function prjVariables(
   return out;
 }
 
-type Render = (template: string, path: (string | number)[], quote?: (value: string, before: string) => string) => string;
+type Render = (template: string, path: (string | number)[], shell?: ShellTarget) => string;
 
 function planWindow(
   window: Window,
@@ -311,7 +355,7 @@ function planWindow(
 ): WindowSpec {
   const dir = window.working_directory ? resolve(sessionDir, render(window.working_directory, [...path, "working_directory"])) : sessionDir;
   const environment = renderEnvironment(window.environment, [...path, "environment"], render, secretKeys);
-  const windowCommand = commandText(window.command, [...path, "command"], render);
+  const windowCommand = { command: window.command, path: [...path, "command"] };
   const panes: PaneSpec[] = (window.panes?.length ? window.panes : [undefined]).map((pane, index) =>
     planPane(pane, [...path, "panes", index], dir, windowCommand, render, secretKeys),
   );
@@ -347,26 +391,63 @@ function planPane(
   pane: Pane | undefined,
   path: (string | number)[],
   windowDir: string,
-  windowCommand: string | undefined,
+  windowCommand: { command: string | string[] | undefined; path: (string | number)[] },
   render: Render,
   secretKeys: Set<string>,
 ): PaneSpec {
   const spec = typeof pane === "string" ? { command: pane } : (pane ?? {});
-  const own = commandText(spec.command, [...path, typeof pane === "string" ? [] : ["command"]].flat(), render);
-  const command = [windowCommand, own].filter((part) => part !== undefined && part !== "").join("\n");
+  // The window's command and the pane's run as one script, so they share one set of values and
+  // the pane's lines are checked knowing what the window's lines did before them.
+  const values = new ShellValues();
+  const lines = [
+    ...commandLines(windowCommand.command, windowCommand.path),
+    ...commandLines(spec.command, [...path, typeof pane === "string" ? [] : ["command"]].flat()),
+  ];
+  const command = commandText(lines, render, { kind: "pane", values });
   return {
     command: command === "" ? undefined : command,
     workingDirectory: spec.working_directory ? resolve(windowDir, render(spec.working_directory, [...path, "working_directory"])) : windowDir,
     environment: renderEnvironment(spec.environment, [...path, "environment"], render, secretKeys),
     focus: spec.focus ?? false,
+    ...withShellValues(values, secretKeys),
   };
 }
 
-function commandText(command: string | string[] | undefined, path: (string | number)[], render: Render): string | undefined {
-  if (command === undefined) return undefined;
-  const lines = typeof command === "string" ? [command] : command;
-  // Pane commands run in a shell like inline steps, so substituted values are quoted the same way.
-  return lines.map((line, index) => render(line, typeof command === "string" ? path : [...path, index], quoteForShell)).join("\n");
+/** A `command` (a string, or a list run in order) as its lines, each with its YAML path. */
+function commandLines(command: string | string[] | undefined, path: (string | number)[]): { text: string; path: (string | number)[] }[] {
+  if (command === undefined) return [];
+  if (typeof command === "string") return [{ text: command, path }];
+  return command.map((text, index) => ({ text, path: [...path, index] }));
+}
+
+/**
+ * The lines of a shell command rendered and joined with line breaks. Each substitution becomes a
+ * reference to a variable in `shell.values` (template/shell-values.ts), checked against all the
+ * text before it, earlier lines included.
+ */
+function commandText(lines: { text: string; path: (string | number)[] }[], render: Render, shell: ShellTarget): string {
+  const rendered: string[] = [];
+  for (const line of lines) {
+    const before = rendered.length ? `${rendered.join("\n")}\n` : "";
+    const text = render(line.text, line.path, { ...shell, before });
+    if (text !== "") rendered.push(text);
+  }
+  return rendered.join("\n");
+}
+
+/**
+ * The `shellValues` field of a step or pane. A value substituted from a sensitive variable is
+ * sensitive under its new name too (its name carries the variable's, so the pattern usually
+ * catches it; `secret_env` names are added here).
+ */
+function withShellValues(values: ShellValues, secretKeys: Set<string>): { shellValues?: Record<string, string> } {
+  if (values.size === 0) return {};
+  const record = values.toRecord();
+  for (const name of Object.keys(record)) {
+    const variable = values.variableOf(name) ?? "";
+    if (secretKeys.has(variable) || isSecretKey(variable)) secretKeys.add(name);
+  }
+  return { shellValues: record };
 }
 
 function renderEnvironment(
@@ -389,6 +470,7 @@ function planStep(
   stepFiles: Record<string, string>,
   render: Render,
   at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
+  secretKeys: Set<string>,
 ): StepSpec {
   if (typeof step === "string") {
     // The schema allows dots in names; a name of only dots would be a directory, never a step.
@@ -408,13 +490,15 @@ function planStep(
   if (step.name !== undefined && /^\.+$/.test(step.name)) {
     throw new ConfigError(at([...path, "name"]), `step name ${JSON.stringify(step.name)} is not allowed`);
   }
+  // Substituted values reach the step's shell through its environment, never as shell source.
+  const values = new ShellValues();
   return {
     kind: "inline",
     name: step.name ?? `run-${index}`,
-    // Every substituted value is quoted for where it stands (bare, '…', "…"), so `$(…)` in an argument stays data.
-    run: render(step.run, [...path, "run"], quoteForShell),
+    run: render(step.run, [...path, "run"], { kind: "step", values }),
     timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
     workingDirectory: step.working_directory ? render(step.working_directory, [...path, "working_directory"]) : undefined,
+    ...withShellValues(values, secretKeys),
   };
 }
 

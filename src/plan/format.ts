@@ -1,8 +1,13 @@
 import { explicitBuiltins } from "../steps/builtins.ts";
-import { tmuxCommandLine } from "../tmux/quote.ts";
-import { sessionCreationCommands } from "../tmux/script.ts";
+import { planOperations, sessionBatch } from "./operations.ts";
 import { isSecretKey, REDACTED, redactEnvironment, redactText } from "./redact.ts";
 import type { RunPlan, StepSpec, WindowSpec } from "./types.ts";
+
+/** Whether the run would make its worktree and session or find them already there. */
+export interface PlannedActions {
+  worktree: "create" | "reuse";
+  session: "create" | "reuse";
+}
 
 /** The secret values of a plan, for scrubbing free text such as tmux scripts and step commands. */
 export function secretValues(plan: RunPlan): string[] {
@@ -32,7 +37,7 @@ export function redactArguments(plan: RunPlan, secrets: string[] = secretValues(
 }
 
 /** The dry-run document (SPEC §6), with every secret redacted. */
-export function planToJson(plan: RunPlan) {
+export function planToJson(plan: RunPlan, actions: PlannedActions = { worktree: "create", session: "create" }) {
   const secrets = secretValues(plan);
   const redact = (environment: Record<string, string>) => redactEnvironment(environment, plan.secretKeys);
   const step = (spec: StepSpec) => ({
@@ -85,32 +90,14 @@ export function planToJson(plan: RunPlan) {
       cleanup: plan.steps.cleanup.map(step),
     },
     timeout_seconds: plan.timeoutSeconds ?? null,
-    tmux_operations: tmuxOperations(plan, secrets),
+    tmux_operations: sessionBatch(plan, secrets),
+    operations: planOperations(plan, actions),
   };
-}
-
-/** The tmux command lines the session would be created with, secrets redacted. */
-function tmuxOperations(plan: RunPlan, secrets: string[]): string[] {
-  if (!plan.session) return [];
-  const redacted = {
-    ...plan.session,
-    environment: redactEnvironment(plan.session.environment, plan.secretKeys),
-    windows: plan.session.windows.map((window) => ({
-      ...window,
-      environment: redactEnvironment(window.environment, plan.secretKeys),
-      panes: window.panes.map((pane) => ({
-        ...pane,
-        environment: redactEnvironment(pane.environment, plan.secretKeys),
-        command: pane.command === undefined ? undefined : redactText(pane.command, secrets),
-      })),
-    })),
-  };
-  return sessionCreationCommands(redacted).map(tmuxCommandLine);
 }
 
 /** The dry run as text for a person. */
-export function planToText(plan: RunPlan): string {
-  const doc = planToJson(plan);
+export function planToText(plan: RunPlan, actions?: PlannedActions): string {
+  const doc = planToJson(plan, actions);
   const lines: string[] = [];
   lines.push(`Plan for \`prj run ${plan.command}\` (dry run: nothing was changed)`);
   lines.push(`  command file: ${plan.commandFile}`);
@@ -119,14 +106,14 @@ export function planToText(plan: RunPlan): string {
   lines.push("");
   lines.push("Worktree:");
   if (doc.worktree) {
-    lines.push(`  path:   ${doc.worktree.path}`);
+    lines.push(`  path:   ${doc.worktree.path}${actions?.worktree === "reuse" ? "  (exists: it would be reused)" : ""}`);
     lines.push(`  branch: ${doc.worktree.branch} (from ${doc.worktree.base_branch})`);
     if (doc.worktree.copy_files.length) lines.push(`  copy:   ${doc.worktree.copy_files.join(", ")}`);
   } else lines.push("  (none: runs in the project directory)");
   lines.push("");
   lines.push("Session:");
   if (doc.session) {
-    lines.push(`  name:      ${doc.session.name}`);
+    lines.push(`  name:      ${doc.session.name}${actions?.session === "reuse" ? "  (live: it would be reused)" : ""}`);
     lines.push(`  directory: ${doc.session.working_directory}`);
     lines.push("  environment:");
     for (const [key, value] of Object.entries(doc.session.environment)) lines.push(`    ${key}=${value}`);

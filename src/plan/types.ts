@@ -9,6 +9,11 @@ export interface PaneSpec {
   workingDirectory: string;
   environment: Record<string, string>;
   focus: boolean;
+  /**
+   * The values substituted into `command`, by the environment variable `command` refers to them
+   * with (template/shell-values.ts). The pane's processes get them in their environment.
+   */
+  shellValues?: Record<string, string>;
 }
 
 export interface WindowSpec {
@@ -42,12 +47,27 @@ export interface SessionSpec {
   /** Absolute path of a tmux config to source into the new session, when it exists. */
   tmuxConfig?: string;
   size?: { columns: number; rows: number };
+  /**
+   * What the batch also sets up on the server: the session-end recorder
+   * (`endRecorderCommands` in tmux/script.ts). Part of the plan so the dry run
+   * shows the batch exactly as it is sent.
+   */
+  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string };
 }
 
 export type StepSpec =
   | { kind: "builtin"; name: string; timeoutSeconds?: number }
   | { kind: "script"; name: string; path: string; timeoutSeconds?: number; workingDirectory?: string }
-  | { kind: "inline"; name: string; run: string; timeoutSeconds?: number; workingDirectory?: string };
+  | {
+      kind: "inline";
+      name: string;
+      /** Shell text for /bin/sh; substituted values are references to `shellValues`, never the values themselves. */
+      run: string;
+      timeoutSeconds?: number;
+      workingDirectory?: string;
+      /** The values substituted into `run`, by environment variable name; the step's process gets them. */
+      shellValues?: Record<string, string>;
+    };
 
 export interface StepPhases {
   pre: StepSpec[];

@@ -17,6 +17,7 @@ import { sessionLog } from "../ui/session-log.ts";
 import { recordWorktree as recordWorktreePort } from "../worktrees/ports.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { popUndoStack, type UndoEntry } from "./undo.ts";
+import { sessionOperation, stepOperation, worktreeOperation, type Operation } from "../plan/operations.ts";
 
 export interface RunReport {
   event_id: number;
@@ -41,6 +42,9 @@ interface RunState {
   redact(text: string): string;
   /** What each successful operation left to undo, newest last; a rollback pops it and does nothing else. */
   undo: UndoEntry[];
+  /** The operations performed, as the dry run describes them (plan/operations.ts); recorded with the run event. */
+  executed: Operation[];
+  secrets: string[];
 }
 
 interface RunContext {
@@ -84,6 +88,8 @@ export async function executeRun(
     abort: new AbortController(),
     redact,
     undo: [],
+    executed: [],
+    secrets,
   };
   // A signal handler only sets state: the run notices, stops and rolls back. It writes
   // nothing itself, so a dead terminal (the tab closed, ssh dropped) cannot stop it.
@@ -99,7 +105,10 @@ export async function executeRun(
     // Steps come from state.plan: creating the worktree and the session settle its port and name.
     await runSteps("pre", run);
     if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(run);
-    else if (!plan.worktree) recordWorktree(run, project.root, currentBranch(project.root));
+    else if (!plan.worktree) {
+      recordWorktree(run, project.root, currentBranch(project.root));
+      state.executed.push(worktreeOperation(state.plan, "checkout"));
+    }
     await runSteps("preCreate", run);
     if (plan.session && !explicit.has("start-session")) await startSession(run);
     await runSteps("postCreate", run);
@@ -116,7 +125,7 @@ export async function executeRun(
     log.error(`run of ${plan.command} ${status}: ${message}`);
     sessionLog("error", { event: eventId, command: plan.command, session: state.session?.name, project: project.root, status, error: message });
     await rollBack(run);
-    store.finishEvent(eventId, { status, exitCode: 1, error: message, sessionName: state.session?.name });
+    store.finishEvent(eventId, { status, exitCode: 1, error: message, sessionName: state.session?.name, metadata: runMetadata(state) });
     const logs = join(project.paths.artifacts, String(eventId));
     if (existsSync(logs)) log.info(`step logs: ${logs}`);
     return { event_id: eventId, status, error: message, session: null, worktree: null };
@@ -125,7 +134,7 @@ export async function executeRun(
     for (const signal of signals) process.off(signal, onSignal);
   }
   // The run event names the session the run really used (a `-2` when the name was taken).
-  store.finishEvent(eventId, { status: "succeeded", exitCode: 0, sessionName: state.session?.name });
+  store.finishEvent(eventId, { status: "succeeded", exitCode: 0, sessionName: state.session?.name, metadata: runMetadata(state) });
   const attach = options.attach ?? state.plan.session?.autoAttach ?? false;
   if (attach && state.session) {
     await tmux.attachSession(state.session.name, { insideTmux: tmux.isCurrentServer() });
@@ -136,6 +145,11 @@ export async function executeRun(
     session: state.session ? { name: state.session.name, created: state.session.created } : null,
     worktree: state.worktree ? { path: state.worktree.path, created: state.worktree.created } : null,
   };
+}
+
+/** The run event's metadata: its redacted arguments and the operations it performed. */
+function runMetadata(state: RunState): Record<string, unknown> {
+  return { arguments: redactArguments(state.plan, state.secrets), operations: state.executed };
 }
 
 function abortReason(state: RunState): "cancelled" | "timeout" | undefined {
@@ -181,6 +195,7 @@ async function createWorktree(run: RunContext): Promise<void> {
   });
   // The port is final now that it is recorded; later phases see the recorded value.
   state.plan = run.prepared.replan([]);
+  state.executed.push(worktreeOperation(state.plan, state.worktree.created ? "create" : "reuse"));
   if (state.worktree.created) {
     store.recordEvent({
       kind: "worktree.created",
@@ -214,6 +229,7 @@ async function startSession(run: RunContext): Promise<void> {
   if (state.session.created) state.undo.push({ kind: "kill-session", name: state.session.name, tmuxId: state.session.tmuxId });
   // Later steps see the name the session really got.
   state.plan = finalPlan;
+  state.executed.push(sessionOperation(finalPlan, state.session.created ? "create" : "reuse", state.secrets));
   log.info(`${state.session.created ? "created" : "reusing"} session ${state.session.name}`);
   if (!state.session.created && state.session.createdBy && state.session.createdBy !== state.plan.command) {
     log.warn(
@@ -265,9 +281,12 @@ async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "po
       else if (step.name === "start-session") await startSession(run);
       continue;
     }
+    run.state.executed.push(stepOperation(PHASE_NAMES[phase], step, run.state.secrets));
     await runOneStep(step, run.state, run.project);
   }
 }
+
+const PHASE_NAMES = { pre: "pre", preCreate: "pre_create", postCreate: "post_create", main: "main", post: "post" } as const;
 
 /**
  * Runs one step. Steps run in the worktree once the run has it (created or

@@ -7,6 +7,8 @@ import type { RunPlan } from "../plan/types.ts";
 import { currentBranch, findStepFiles, type Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import { plannedPort } from "../worktrees/ports.ts";
+import { sessionEndsFile } from "../paths.ts";
+import { parentDeathTool } from "../tmux/manager.ts";
 
 /** `key=value` tokens into a map; a token without `=` or with an empty key is a usage error. */
 export function parseAssignments(tokens: string[]): Record<string, string> {
@@ -89,6 +91,7 @@ export async function prepareRun(
       user: safeUser(),
       now: new Date(),
       terminalSize: await terminalSize(),
+      serverSetup: { recordEndsTo: sessionEndsFile(), parentDeathSignal: parentDeathTool() },
     },
   };
   const plan = buildRunPlan(input);

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import type { PlannedActions } from "../plan/format.ts";
 import type { RunPlan } from "../plan/types.ts";
 import { openProject } from "../project.ts";
 import { TmuxManager } from "../tmux/manager.ts";
@@ -6,7 +7,7 @@ import { log } from "../ui/log.ts";
 import { parseAssignments, prepareRun } from "./prepare.ts";
 import type { RunReport } from "./execute.ts";
 
-export type RunResult = { kind: "plan"; plan: RunPlan } | { kind: "report"; report: RunReport };
+export type RunResult = { kind: "plan"; plan: RunPlan; actions: PlannedActions } | { kind: "report"; report: RunReport };
 
 /**
  * `prj run NAME k=v…`: validate everything, then either print the plan (dry
@@ -39,7 +40,12 @@ export async function runNamedCommand(
     if (options.dryRun) {
       // Naming against the live server shows the name a real run would get.
       const live = prepared.plan.session ? await tmux.listSessions() : [];
-      return { kind: "plan", plan: prepared.replan(live) };
+      const plan = prepared.replan(live);
+      const identity = plan.session?.identity;
+      const reused = live.some(
+        (session) => session.name === plan.session?.name && session.project === identity?.project && session.worktree === identity?.worktree && session.task === identity?.task,
+      );
+      return { kind: "plan", plan, actions: { worktree: prepared.worktree?.existing ? "reuse" : "create", session: reused ? "reuse" : "create" } };
     }
     const { executeRun } = await import("./execute.ts");
     const attach = await decideAttach(prepared.plan, options.attach, tmux);

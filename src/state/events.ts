@@ -39,7 +39,7 @@ export function finishEvent(db: Database, id: number, input: FinishEventInput): 
     const changes = db
       .query<never, SQLQueryBindings>(
         `UPDATE events SET status = $status, exit_code = $exitCode, error = $error, ended_at = $endedAt,
-           session_name = COALESCE($sessionName, session_name)
+           session_name = COALESCE($sessionName, session_name), metadata = COALESCE($metadata, metadata)
          WHERE id = $id`,
       )
       .run({
@@ -49,6 +49,7 @@ export function finishEvent(db: Database, id: number, input: FinishEventInput): 
         error: input.error ?? null,
         endedAt: input.endedAt ?? nowIso(),
         sessionName: input.sessionName ?? null,
+        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
       }).changes;
     if (changes === 0) throw new StateError(`cannot finish event #${id}: no such event`);
   });

@@ -112,6 +112,8 @@ export interface FinishEventInput {
   status: Exclude<EventStatus, "running">;
   /** The session the event turned out to use (a run's name may have needed a suffix). */
   sessionName?: string | null;
+  /** Replaces the event's metadata when given. Redact secrets before passing it in. */
+  metadata?: object | null;
   exitCode?: number | null;
   error?: string | null;
   endedAt?: string;

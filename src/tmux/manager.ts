@@ -202,13 +202,14 @@ export class TmuxManager {
    * {@link SessionNameTakenError}, and then nothing has changed on the server.
    */
   async createSession(spec: SessionSpec, redact: (line: string) => string = (line) => line): Promise<string> {
-    const endsFile = sessionEndsFile();
+    const endsFile = spec.serverSetup?.recordEndsTo ?? sessionEndsFile();
     try {
       mkdirSync(dirname(endsFile), { recursive: true, mode: 0o700 });
     } catch (error) {
       log.debug(`session end times will not be recorded by tmux: cannot create ${dirname(endsFile)} (${String(error)})`);
     }
-    const commands = sessionCreationCommands(spec, { recordEndsTo: endsFile, parentDeathSignal: parentDeathTool() });
+    // The plan says what server setup goes with the batch (the dry run shows it); a spec built elsewhere gets the default.
+    const commands = sessionCreationCommands(spec, spec.serverSetup ?? { recordEndsTo: endsFile, parentDeathSignal: parentDeathTool() });
     commands.push(["display-message", "-p", "-t", sessionTarget(spec.name), "#{session_id}"]);
     const script = `${commands.map(tmuxCommandLine).join(" ; ")}\n`;
     const result = await this.run(["start-server", ";", "source-file", "-"], {
@@ -314,7 +315,7 @@ export const TMUX_INSTALL_HINT =
  * util-linux's setpriv, which lets the end recorder die with a crashed tmux
  * server; only a path that needs no quoting in sh or fish is used.
  */
-function parentDeathTool(): string | undefined {
+export function parentDeathTool(): string | undefined {
   const path = Bun.which("setpriv");
   return path && /^[\w/.-]+$/.test(path) ? path : undefined;
 }

@@ -218,3 +218,45 @@ describe("SIGKILL at any point of a run", () => {
     for (const branch of branches) expect(listing.map((row) => row.branch)).toContain(branch);
   }, 120_000);
 });
+
+describe("the dry run is the plan a real run executes", () => {
+  test("dry-run operations equal the operations the real run records, server setup and all", async () => {
+    const p = await newProject();
+    p.writeCommand(
+      "every",
+      [
+        "name: every",
+        "arguments: [{ name: branch, required: true }, { name: db_password, default: hunter2-secret }]",
+        'environment: { DATABASE_URL: "postgres://app:{{db_password}}@db/app" }',
+        'worktree: { branch: "{{branch}}" }',
+        "pre_steps: [{ name: first, run: 'echo {{branch}}' }]",
+        "session:",
+        '  name_template: "every-{{branch}}"',
+        "  windows: [{ name: a, command: 'echo on {{port}}' }, { name: b, panes: [{}, 'echo two'] }]",
+        "  pre_create_steps: [{ name: before, run: 'true' }]",
+        "  post_create_steps: [{ name: after, run: 'true' }]",
+        "  cleanup_steps: [{ name: bye, run: 'echo {{branch}}' }]",
+        "steps: [{ name: main, run: 'true' }]",
+        "post_steps: [{ name: last, run: 'true' }]",
+        "",
+      ].join("\n"),
+    );
+    for (const [command, args] of [["every", ["branch=dry"]], ["feature-branch", ["branch=other"]], ["start-dev", []]] as const) {
+      const planned = jsonOf(expectExit(await p.prj(["run", command, ...args, "--dry-run", "--json"]), 0));
+      const report = jsonOf(expectExit(await p.prj(["run", command, ...args, "--json"]), 0));
+      const event = p.event(report.event_id)!;
+      const executed = (typeof event.metadata === "string" ? JSON.parse(event.metadata) : event.metadata).operations;
+      expect(executed).toEqual(planned.operations);
+      const batch = planned.operations.find((operation: { op: string }) => operation.op === "session").tmux.join("\n");
+      // The server setup travels in the same batch, and the dry run shows it.
+      expect(batch).toContain("session-closed[8461]");
+      expect(batch).toContain("@prj_end_recorder");
+      expect(JSON.stringify(planned)).not.toContain("hunter2-secret");
+      expect(JSON.stringify(event)).not.toContain("hunter2-secret");
+    }
+    const planned = jsonOf(expectExit(await p.prj(["run", "every", "branch=dry", "--dry-run", "--json"]), 0));
+    // Run again, everything exists: the plan says so.
+    expect(planned.operations.filter((operation: { op: string }) => operation.op !== "step").map((operation: { action: string }) => operation.action)).toEqual(["reuse", "reuse"]);
+    expect(planned.steps.cleanup.map((step: { name: string }) => step.name)).toEqual(["bye"]);
+  });
+});
