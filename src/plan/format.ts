@@ -18,7 +18,13 @@ export function secretValues(plan: RunPlan): string[] {
   collect(plan.environment);
   for (const window of plan.session?.windows ?? []) {
     collect(window.environment);
-    for (const pane of window.panes) collect(pane.environment);
+    for (const pane of window.panes) {
+      collect(pane.environment);
+      collect(pane.shellValues ?? {});
+    }
+  }
+  for (const steps of Object.values(plan.steps)) {
+    for (const step of steps) if (step.kind === "inline") collect(step.shellValues ?? {});
   }
   // An argument is secret when its name is, or when it was templated into a secret value.
   const fromEnvironment = [...values];
@@ -36,28 +42,35 @@ export function redactArguments(plan: RunPlan, secrets: string[] = secretValues(
   return out;
 }
 
-/** The dry-run document (SPEC §6), with every secret redacted. */
+/**
+ * The dry-run document (SPEC §6), with every secret redacted: sensitive variables by name, and a
+ * secret value wherever it was templated into other text (a URL, a directory, a window name).
+ */
 export function planToJson(plan: RunPlan, actions: PlannedActions = { worktree: "create", session: "create" }) {
   const secrets = secretValues(plan);
-  const redact = (environment: Record<string, string>) => redactEnvironment(environment, plan.secretKeys);
+  const text = (value: string) => redactText(value, secrets);
+  const redact = (environment: Record<string, string>) => redactEnvironment(environment, plan.secretKeys, secrets);
   const step = (spec: StepSpec) => ({
     name: spec.name,
     kind: spec.kind,
-    ...(spec.kind === "inline" ? { run: redactText(spec.run, secrets) } : {}),
+    ...(spec.kind === "inline" ? { run: text(spec.run) } : {}),
+    ...(spec.kind === "inline" && spec.shellValues ? { shell_values: redact(spec.shellValues) } : {}),
     ...(spec.kind === "script" ? { path: spec.path } : {}),
+    ...(spec.kind !== "builtin" && spec.workingDirectory !== undefined ? { working_directory: text(spec.workingDirectory) } : {}),
     ...(spec.timeoutSeconds !== undefined ? { timeout_seconds: spec.timeoutSeconds } : {}),
   });
   const window = (spec: WindowSpec, index: number) => ({
     index,
-    name: spec.name,
-    working_directory: spec.workingDirectory,
+    name: text(spec.name),
+    working_directory: text(spec.workingDirectory),
     layout: spec.layout ?? null,
     focus: spec.focus,
     environment: redact(spec.environment),
     panes: spec.panes.map((pane) => ({
-      command: pane.command === undefined ? null : redactText(pane.command, secrets),
-      working_directory: pane.workingDirectory,
+      command: pane.command === undefined ? null : text(pane.command),
+      working_directory: text(pane.workingDirectory),
       environment: redact(pane.environment),
+      ...(pane.shellValues ? { shell_values: redact(pane.shellValues) } : {}),
       focus: pane.focus,
     })),
   });
@@ -67,16 +80,21 @@ export function planToJson(plan: RunPlan, actions: PlannedActions = { worktree: 
     arguments: redactArguments(plan, secrets),
     project: plan.project,
     worktree: plan.worktree
-      ? { path: plan.worktree.path, branch: plan.worktree.branch, base_branch: plan.worktree.baseBranch, copy_files: plan.worktree.copyFiles }
+      ? {
+          path: text(plan.worktree.path),
+          branch: text(plan.worktree.branch),
+          base_branch: text(plan.worktree.baseBranch),
+          copy_files: plan.worktree.copyFiles,
+        }
       : null,
     session: plan.session
       ? {
-          name: plan.session.name,
-          working_directory: plan.session.workingDirectory,
+          name: text(plan.session.name),
+          working_directory: text(plan.session.workingDirectory),
           environment: redact(plan.session.environment),
           windows: plan.session.windows.map(window),
           auto_attach: plan.session.autoAttach,
-          tags: plan.session.identity,
+          tags: { ...plan.session.identity, worktree: text(plan.session.identity.worktree) },
         }
       : null,
     environment: redact(plan.environment),
@@ -91,7 +109,7 @@ export function planToJson(plan: RunPlan, actions: PlannedActions = { worktree: 
     },
     timeout_seconds: plan.timeoutSeconds ?? null,
     tmux_operations: sessionBatch(plan, secrets),
-    operations: planOperations(plan, actions),
+    operations: planOperations(plan, actions, secrets),
   };
 }
 
@@ -123,13 +141,14 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
       lines.push(`    ${window.index}: ${window.name || "(unnamed)"}${extras ? ` [${extras}]` : ""}  ${window.working_directory}`);
       window.panes.forEach((pane, index) => {
         lines.push(`       pane ${index}: ${pane.command ?? "(shell)"}${pane.working_directory !== window.working_directory ? `  in ${pane.working_directory}` : ""}`);
+        for (const [key, value] of Object.entries(pane.shell_values ?? {})) lines.push(`         with ${key}=${JSON.stringify(value)}`);
       });
     }
   } else lines.push("  (none)");
   lines.push("");
   lines.push("Steps, in order:");
   const explicit = explicitBuiltins(plan.steps);
-  const phases: [string, { name: string; run?: string }[]][] = [
+  const phases: [string, { name: string; run?: string; shell_values?: Record<string, string> }[]][] = [
     ["pre_steps", doc.steps.pre],
     ["worktree", doc.worktree && !explicit.has("create-worktree") ? [{ name: "create-worktree" }] : []],
     ["session.pre_create_steps", doc.steps.pre_create],
@@ -143,6 +162,7 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
     for (const step of steps) {
       number += 1;
       lines.push(`  ${String(number).padStart(2)}. ${step.name}${step.run ? `: ${step.run}` : ""}  (${phase})`);
+      for (const [key, value] of Object.entries(step.shell_values ?? {})) lines.push(`      with ${key}=${JSON.stringify(value)}`);
     }
   }
   if (number === 0) lines.push("  (none)");

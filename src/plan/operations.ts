@@ -7,8 +7,7 @@
 import { explicitBuiltins } from "../steps/builtins.ts";
 import { tmuxCommandLine } from "../tmux/quote.ts";
 import { sessionCreationCommands } from "../tmux/script.ts";
-import { secretValues } from "./format.ts";
-import { redactEnvironment, redactText } from "./redact.ts";
+import { redactSessionSpec, redactText } from "./redact.ts";
 import type { RunPlan, StepSpec } from "./types.ts";
 
 export type StepPhaseName = "pre" | "pre_create" | "post_create" | "main" | "post";
@@ -63,21 +62,9 @@ export function sessionOperation(plan: RunPlan, action: "create" | "reuse", secr
  * The tmux command lines a session is created with, exactly as the one tmux
  * client gets them (server setup included), secrets redacted.
  */
-export function sessionBatch(plan: RunPlan, secrets: readonly string[] = secretValues(plan)): string[] {
+export function sessionBatch(plan: RunPlan, secrets: readonly string[]): string[] {
   if (!plan.session) return [];
-  const redacted = {
-    ...plan.session,
-    environment: redactEnvironment(plan.session.environment, plan.secretKeys),
-    windows: plan.session.windows.map((window) => ({
-      ...window,
-      environment: redactEnvironment(window.environment, plan.secretKeys),
-      panes: window.panes.map((pane) => ({
-        ...pane,
-        environment: redactEnvironment(pane.environment, plan.secretKeys),
-        command: pane.command === undefined ? undefined : redactText(pane.command, secrets),
-      })),
-    })),
-  };
+  const redacted = redactSessionSpec(plan.session, plan.secretKeys, secrets);
   return sessionCreationCommands(redacted, plan.session.serverSetup ?? {}).map((command) => redactText(tmuxCommandLine(command), secrets));
 }
 
@@ -86,8 +73,11 @@ export function sessionBatch(plan: RunPlan, secrets: readonly string[] = secretV
  * (SPEC §7): pre steps, the worktree, pre-create steps, the session,
  * post-create steps, steps, post steps; built-ins listed as steps run where listed.
  */
-export function planOperations(plan: RunPlan, observed: { worktree: "create" | "reuse"; session: "create" | "reuse" }): Operation[] {
-  const secrets = secretValues(plan);
+export function planOperations(
+  plan: RunPlan,
+  observed: { worktree: "create" | "reuse"; session: "create" | "reuse" },
+  secrets: readonly string[],
+): Operation[] {
   const explicit = explicitBuiltins(plan.steps);
   const out: Operation[] = [];
   const worktree = () => out.push(worktreeOperation(plan, observed.worktree));

@@ -42,15 +42,17 @@ export async function withReportContext<T>(body: (context: { project: Project; s
   const { openStateDatabase } = await import("../state/db.ts");
   const store = openStateDatabase(project.paths.database, { create: true });
   try {
+    let tmux: TmuxManager | undefined = new TmuxManager({ socket: project.socket });
     try {
-      const tmux = new TmuxManager({ socket: project.socket });
       await tmux.ensureSupported();
-      const { reconcile } = await import("./reconcile.ts");
-      await reconcile({ project, store, tmux });
     } catch (error) {
       const { log } = await import("../ui/log.ts");
-      log.debug(`sessions not reconciled before the report (showing the database as it is): ${error instanceof Error ? error.message : String(error)}`);
+      log.debug(`sessions not reconciled before the report (tmux: ${error instanceof Error ? error.message : String(error)}); runs still are`);
+      tmux = undefined;
     }
+    // Without tmux the reconciler still records interrupted runs; sessions stay as recorded.
+    const { reconcile } = await import("./reconcile.ts");
+    await reconcile({ project, store, tmux });
     return await body({ project, store });
   } finally {
     store.close();

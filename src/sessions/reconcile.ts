@@ -17,6 +17,7 @@ import type { EventRow, SessionRow, StateStore, WorktreeRow } from "../state/db.
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
+import { effectiveStatus, isStale } from "./liveness.ts";
 import { recordSessionEnd } from "./record-end.ts";
 import { findEndTime, readEndRecords, rotateEndRecords, type EndRecord, type EndTimeSource } from "./ends.ts";
 
@@ -75,10 +76,7 @@ export interface ReconcileContext {
   tmux?: TmuxManager;
 }
 
-/** Sessions idle past the timeout and not attached: what `--stale` and auto clean-up remove. */
-export function isStale(session: TmuxSession, timeoutSeconds: number, now = Date.now()): boolean {
-  return session.attached === 0 && now - session.lastActivity.getTime() > timeoutSeconds * 1000;
-}
+export { isStale } from "./liveness.ts";
 
 /** This project's stale sessions among `live`. */
 export function staleSessions(live: readonly TmuxSession[], project: Pick<Project, "root" | "settings">, now = Date.now()): TmuxSession[] {
@@ -132,7 +130,7 @@ export function diffState(observation: Observation, options: { timeoutSeconds: n
   const diff: ReconcileDiff = {
     endedSessions: [],
     adoptedSessions: [],
-    interruptedRuns: observation.running.filter((event) => event.pid === null || !observation.isAlive(event.pid)),
+    interruptedRuns: observation.running.filter((event) => effectiveStatus(event, observation.isAlive) === "interrupted"),
     missingWorktrees: [],
     adoptedWorktrees: [],
     staleSessions: [],

@@ -9,15 +9,13 @@
 import type { Timeframe } from "../ui/args.ts";
 import { processIsAlive, type EventKind, type EventStatus, type StateStore } from "./db.ts";
 import { secondsBetween } from "./durations.ts";
+import { effectiveStatus, type IsAlive } from "../sessions/liveness.ts";
 
 export const EVENT_STATUSES: readonly EventStatus[] = ["running", "succeeded", "failed", "cancelled", "interrupted"];
 
-type IsAlive = (pid: number) => boolean;
-
-/** The status to show: a `running` event whose prj process is gone is `interrupted`. */
+/** The status to show, by the reconciler's rule (sessions/liveness.ts), for a row it has not written yet. */
 export function presentedStatus(event: { status: EventStatus; pid: number | null }, isAlive: IsAlive = processIsAlive): EventStatus {
-  if (event.status !== "running") return event.status;
-  return event.pid !== null && isAlive(event.pid) ? "running" : "interrupted";
+  return effectiveStatus(event, isAlive);
 }
 
 // ---- history ----
