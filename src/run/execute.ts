@@ -308,6 +308,8 @@ async function runOneStep(step: StepSpec, state: RunState, project: Project): Pr
     timeoutSeconds: step.timeoutSeconds,
     signal: state.abort.signal,
     redact: state.redact,
+    secrets: state.secrets,
+    secretKeys: state.plan.secretKeys,
   });
 }
 

@@ -2,6 +2,7 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PrjError } from "../errors.ts";
 import { atDeadline } from "../exec/deadline.ts";
+import { inheritedSecrets, StreamRedactor } from "../plan/redact.ts";
 import type { StepSpec } from "../plan/types.ts";
 import { log, writeStderr } from "../ui/log.ts";
 
@@ -18,6 +19,13 @@ export interface StepContext {
   timeoutSeconds?: number;
   /** Scrubs secrets from streamed output. */
   redact(text: string): string;
+  /**
+   * Secret values to mask even when the output splits them across reads. Sensitive variables in
+   * `env` (by the name pattern, or listed in `secretKeys`) are masked too: what a step inherits
+   * from the user's environment is as secret as what the plan sets.
+   */
+  secrets?: readonly string[];
+  secretKeys?: readonly string[];
 }
 
 export class StepFailure extends PrjError {
@@ -30,7 +38,10 @@ export class StepFailure extends PrjError {
   }
 }
 
-/** The argv of a non-built-in step; an inline `run:` is already shell-quoted where values were substituted. */
+/**
+ * The argv of a non-built-in step. An inline `run:` holds references (`"$PRJ_V_name"`) where
+ * values were substituted; the values themselves are in the step's environment (stepEnv).
+ */
 export function stepArgv(step: StepSpec): string[] {
   if (step.kind === "inline") return ["/bin/sh", "-c", step.run];
   if (step.kind === "script") return step.path.endsWith(".sh") ? ["/bin/sh", step.path] : [step.path];
@@ -71,7 +82,8 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   const cancelTimer = context.deadline === undefined ? undefined : atDeadline(context.deadline, () => stop("timeout"));
   try {
     const readers = [child.stdout.getReader(), child.stderr.getReader()];
-    const output = Promise.all(readers.map((reader) => pump(reader, step.name, file, context.redact)));
+    const masked = [...(context.secrets ?? []), ...inheritedSecrets(context.env, context.secretKeys)];
+    const output = Promise.all(readers.map((reader) => pump(reader, step.name, file, new StreamRedactor(masked, context.redact))));
     const exitCode = await child.exited;
     // A failed or stopped step takes everything it started with it; a step that
     // succeeded may leave a service running in the background.
@@ -101,10 +113,15 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   }
 }
 
+/** The step's environment: the context's, plus the values an inline `run:` refers to. */
+export function stepEnv(step: StepSpec, env: Record<string, string>): Record<string, string> {
+  return step.kind === "inline" && step.shellValues ? { ...env, ...step.shellValues } : env;
+}
+
 function spawnStep(step: StepSpec, context: StepContext) {
   return Bun.spawn(stepArgv(step), {
     cwd: context.cwd,
-    env: context.env,
+    env: stepEnv(step, context.env),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -131,20 +148,24 @@ async function pump(
   reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
   name: string,
   file: NodeJS.WritableStream,
-  redact: (text: string) => string,
+  redactor: StreamRedactor,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done || value === undefined) break;
-    const text = redact(decoder.decode(value, { stream: true }));
+  const emit = (text: string) => {
+    if (text === "") return;
     file.write(text);
     pending += text;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     // Not process.stderr: building that stream costs ~10 ms (see ui/log.ts).
     if (lines.length > 0) writeStderr(lines.map((line) => `[${name}] ${line}\n`).join(""));
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done || value === undefined) break;
+    emit(redactor.push(decoder.decode(value, { stream: true })));
   }
+  emit(redactor.end(decoder.decode()));
   if (pending) writeStderr(`[${name}] ${pending}\n`);
 }

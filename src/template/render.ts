@@ -42,13 +42,23 @@ export class TemplateError extends Error {
   }
 }
 
+/** One `{{ … }}` of a template, as {@link RenderOptions.quote} sees it. */
+export interface ExpressionSite {
+  /** The variable it names first (before any filter). */
+  variable: string;
+  /** Offset of its `{{` in the template. */
+  offset: number;
+  /** Its source text, `{{ … }}` included. */
+  text: string;
+}
+
 /** Options of {@link renderTemplate}. */
 export interface RenderOptions {
   /**
-   * Applied to the final value of every `{{ … }}`; `shellQuote` for inline `run:` steps. It also
-   * gets the text rendered so far, so a quoter can see whether the value sits inside quotes.
+   * Replaces the final value of every `{{ … }}` (shell commands put a reference to an environment
+   * variable there). It also gets the text rendered so far and where the expression stands.
    */
-  quote?: (value: string, before: string) => string;
+  quote?: (value: string, before: string, site: ExpressionSite) => string;
 }
 
 /**
@@ -79,7 +89,9 @@ export function renderTemplate(
       continue;
     }
     const value = evaluate(segment, template, vars);
-    out += options.quote ? options.quote(value, out) : value;
+    out += options.quote
+      ? options.quote(value, out, { variable: segment.variable, offset: segment.offset, text: template.slice(segment.offset, segment.end) })
+      : value;
   }
   return out;
 }
@@ -120,6 +132,8 @@ type Filter =
 interface Expression {
   /** Offset of the opening `{{`. */
   offset: number;
+  /** Offset just past the closing `}}`. */
+  end: number;
   variable: string;
   filters: Filter[];
 }
@@ -211,7 +225,7 @@ class ExpressionParser {
       this.skipSpace();
       if (this.atClose()) {
         this.position += 2;
-        return { offset: this.open, variable, filters };
+        return { offset: this.open, end: this.position, variable, filters };
       }
       if (this.peek() !== "|") throw this.unexpected('"|" or "}}"');
       this.position++;

@@ -1,4 +1,4 @@
-import type { SessionSpec, WindowSpec } from "../plan/types.ts";
+import type { PaneSpec, SessionSpec, WindowSpec } from "../plan/types.ts";
 import { escapeFormat, tmuxCommandLine } from "./quote.ts";
 
 /**
@@ -33,6 +33,15 @@ export function paneArgv(shell: string, command: string | undefined, options: { 
   if (command === undefined || command.trim() === "") return options.plainShell ? [shell, "-l"] : [];
   const name = shell.slice(shell.lastIndexOf("/") + 1);
   return ["/bin/sh", "-c", PANE_WRAPPER, "prj-pane", shell, POSIX_SHELLS.has(name) ? `${EXIT_ON_INTERRUPT}${command}` : command];
+}
+
+/**
+ * What a pane's processes get on top of the session environment: the window's and the pane's
+ * variables, and the values its command refers to (template/shell-values.ts). They travel in
+ * the batch on tmux's stdin, so the values, secrets included, never appear in an argv.
+ */
+function paneEnvironment(window: WindowSpec, pane: PaneSpec): Record<string, string> {
+  return { ...window.environment, ...pane.environment, ...pane.shellValues };
 }
 
 /** Exact session target: tmux prefix-matches names unless told `=`, so `foo` would hit `foo-bar`. */
@@ -118,7 +127,7 @@ export function sessionCreationCommands(
   // A window without a name is left to tmux's automatic-rename, as tmuxinator and tmuxp leave it.
   if (first.name) newSession.push("-n", escapeFormat(first.name));
   newSession.push("-c", escapeFormat(first.panes[0]!.workingDirectory));
-  const firstPaneEnvironment = { ...first.environment, ...first.panes[0]!.environment };
+  const firstPaneEnvironment = paneEnvironment(first, first.panes[0]!);
   for (const [key, value] of Object.entries({ ...spec.environment, ...firstPaneEnvironment })) {
     newSession.push("-e", `${key}=${value}`);
   }
@@ -151,7 +160,7 @@ export function sessionCreationCommands(
     const newWindow = ["new-window", "-d", "-t", target];
     if (window.name) newWindow.push("-n", escapeFormat(window.name));
     newWindow.push("-c", escapeFormat(window.panes[0]!.workingDirectory));
-    for (const [key, value] of Object.entries({ ...window.environment, ...window.panes[0]!.environment })) {
+    for (const [key, value] of Object.entries(paneEnvironment(window, window.panes[0]!))) {
       newWindow.push("-e", `${key}=${value}`);
     }
     newWindow.push(...paneArgv(spec.shell, window.panes[0]!.command, { plainShell: spec.plainPanesUseShell }));
@@ -182,7 +191,7 @@ function paneCommands(spec: SessionSpec, window: WindowSpec, windowTarget: strin
   for (const [index, pane] of panes.slice(1).entries()) {
     // Splitting the active pane (the newest) keeps panes in declaration order.
     const split = ["split-window", "-t", windowTarget, "-c", escapeFormat(pane.workingDirectory)];
-    for (const [key, value] of Object.entries({ ...window.environment, ...pane.environment })) split.push("-e", `${key}=${value}`);
+    for (const [key, value] of Object.entries(paneEnvironment(window, pane))) split.push("-e", `${key}=${value}`);
     split.push(...paneArgv(spec.shell, pane.command, { plainShell: spec.plainPanesUseShell }));
     commands.push(split);
     // After the last split the window's own layout follows; without one, tiled is its layout.

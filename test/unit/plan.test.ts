@@ -138,21 +138,66 @@ describe("buildRunPlan", () => {
     expect(b!.panes[1]!.focus).toBe(true);
   });
 
-  test("inline run steps shell-quote substituted values", () => {
+  test("inline run steps refer to substituted values, which travel as data beside the script", () => {
     const plan = buildRunPlan(
       input({ name: "r", arguments: [{ name: "x", required: true }], steps: [{ run: "echo {{x}}" }] }, { x: "$(touch /tmp/pwned)" }),
     );
-    expect(plan.steps.main[0]).toEqual({ kind: "inline", name: "run-0", run: "echo '$(touch /tmp/pwned)'", timeoutSeconds: undefined, workingDirectory: undefined });
+    expect(plan.steps.main[0]).toEqual({
+      kind: "inline",
+      name: "run-0",
+      run: 'echo "$PRJ_V_x"',
+      timeoutSeconds: undefined,
+      workingDirectory: undefined,
+      shellValues: { PRJ_V_x: "$(touch /tmp/pwned)" },
+    });
   });
 
-  test("window and pane commands shell-quote substituted values too", () => {
+  test("window and pane commands too; the window's command and the pane's share one set of values", () => {
     const plan = buildRunPlan(
       input(
-        { name: "w", arguments: [{ name: "file", required: true }], session: { windows: [{ name: "e", command: "vim {{file}}" }] } },
+        {
+          name: "w",
+          arguments: [{ name: "file", required: true }],
+          session: { windows: [{ name: "e", command: "cd {{file}}", panes: ["vim {{file}}", "ls '{{file}}'"] }] },
+        },
         { file: "$(touch /tmp/pwned)" },
       ),
     );
-    expect(plan.session!.windows[0]!.panes[0]!.command).toBe("vim '$(touch /tmp/pwned)'");
+    const panes = plan.session!.windows[0]!.panes;
+    expect(panes.map((pane) => pane.command)).toEqual(['cd "$PRJ_V_file"\nvim "$PRJ_V_file"', `cd "$PRJ_V_file"\nls ''"$PRJ_V_file"''`]);
+    expect(panes.map((pane) => pane.shellValues)).toEqual([{ PRJ_V_file: "$(touch /tmp/pwned)" }, { PRJ_V_file: "$(touch /tmp/pwned)" }]);
+  });
+
+  test("a placement prj cannot prove safe is a config error at its line and column, with a hint", () => {
+    const refused = (config: CommandConfig, args: Record<string, string>) => {
+      try {
+        buildRunPlan(input(config, args));
+      } catch (error) {
+        return error as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    const step = refused({ name: "r", arguments: [{ name: "msg" }], steps: [{ run: "set -e\nx=$(date) {{msg}}" }] }, { msg: "m" });
+    expect(step).toBeInstanceOf(ConfigError);
+    expect(step.exitCode).toBe(2);
+    expect(step.path).toBe("steps.0.run");
+    expect(step.problem).toContain("{{msg}} cannot stand here: it stands in or after a $(…) command substitution");
+    expect(step.problem).toContain("(line 2, column 11 of the text)");
+    expect(step.hint).toContain('"$PRJ_ARG_MSG"');
+    const pane = refused({ name: "p", arguments: [{ name: "msg" }], session: { windows: [{ command: "eval {{msg}}" }] } }, { msg: "m" });
+    expect(pane.path).toBe("session.windows.0.command");
+    expect(pane.problem).toContain("is an argument of `eval`");
+    expect(pane.hint).toContain("the window's `environment:`");
+  });
+
+  test("a value from a sensitive argument is sensitive under its variable name too", () => {
+    const plan = buildRunPlan(
+      input(
+        { name: "s", arguments: [{ name: "dsn" }], secret_env: ["dsn"], steps: [{ run: "psql {{dsn}}" }] },
+        { dsn: "postgres://u:hunter22@db/app" },
+      ),
+    );
+    expect(plan.secretKeys).toContain("PRJ_V_dsn");
   });
 
   const usage: [string, CommandConfig, Record<string, string>, RegExp][] = [

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { renderTemplate, templateVariables, TemplateError } from "../../src/template/render.ts";
-import { shellQuote } from "../../src/template/shell-quote.ts";
+import { renderShellCommand, shellReference, ShellValues } from "../../src/template/shell-values.ts";
 
 const vars: Record<string, string | undefined> = {
   project: "MyApp",
@@ -63,9 +63,13 @@ describe("renderTemplate", () => {
     );
   });
 
-  test("shellQuote as quote keeps a hostile argument as data", () => {
-    const rendered = renderTemplate("echo {{ name }}", { name: "$(rm -rf ~)" }, { quote: shellQuote });
-    expect(rendered).toBe("echo '$(rm -rf ~)'");
+  test("quote sees each expression's variable, offset and source text", () => {
+    const sites: unknown[] = [];
+    renderTemplate("a {{ project | lower }} b {{task}}", vars, { quote: (value, _before, site) => (sites.push(site), value) });
+    expect(sites).toEqual([
+      { variable: "project", offset: 2, text: "{{ project | lower }}" },
+      { variable: "task", offset: 26, text: "{{task}}" },
+    ]);
   });
 });
 
@@ -112,8 +116,8 @@ describe("template errors", () => {
     expect([error.line, error.column]).toEqual([3, 8]);
   });
 
-  test("an unknown variable is an error even when it would render in a quoted run step", () => {
-    expect(() => renderTemplate("echo {{ nope }}", {}, { quote: shellQuote })).toThrow(TemplateError);
+  test("an unknown variable is an error in a shell command too", () => {
+    expect(() => renderShellCommand("echo {{ nope }}", {}, { dialect: "sh", values: new ShellValues() })).toThrow(/unknown variable "nope"/);
   });
 });
 
@@ -133,66 +137,51 @@ describe("templateVariables", () => {
   });
 });
 
-describe("shellQuote", () => {
+describe("shell commands: values travel in the environment, the text refers to them", () => {
   test.each([
-    ["simple", "simple"],
-    ["path/to/file.txt", "path/to/file.txt"],
-    ["--flag=value", "--flag=value"],
-    ["user@host:1,2%+", "user@host:1,2%+"],
-    ["", "''"],
-    ["a b", "'a b'"],
-    ["it's", "'it'\\''s'"],
-    ["$(rm -rf ~)", "'$(rm -rf ~)'"],
-    ["line1\nline2", "'line1\nline2'"],
-    ["=cmd", "'=cmd'"],
-    ["~", "'~'"],
-    ["*", "'*'"],
-    ["Café", "'Café'"],
-  ])("%j → %s", (value, expected) => {
-    expect(shellQuote(value)).toBe(expected);
+    ["echo {{ name }}", 'echo "$PRJ_V_name"'],
+    ["echo '{{ name }}'", `echo ''"$PRJ_V_name"''`],
+    ['echo "a{{ name }}b"', 'echo "a$PRJ_V_name""b"'],
+    ["echo pre{{ name }}post", 'echo pre"$PRJ_V_name"post'],
+    ["X={{ name }} make", 'X="$PRJ_V_name" make'],
+  ])("%s → %s", (template, expected) => {
+    const values = new ShellValues();
+    expect(renderShellCommand(template, { name: "$(rm -rf ~)" }, { dialect: "sh", values })).toBe(expected);
+    expect(values.toRecord()).toEqual({ PRJ_V_name: "$(rm -rf ~)" });
   });
 
-  const nasty = [
-    "",
-    " ",
-    "a b",
-    "it's",
-    "''",
-    "'\\''",
-    '"double"',
-    "$HOME",
-    "${HOME}",
-    "$(id)",
-    "`id`",
-    "back\\slash",
-    "trailing\\",
-    "line1\nline2",
-    "\n",
-    "a;b && c || d | e & f",
-    "< > >> 2>&1",
-    "*?[a-z]{x,y}~",
-    "#comment",
-    "!bang !! !$",
-    "tab\there",
-    "\r\n",
-    "-n",
-    "-e \\n",
-    "%s %d",
-    "=cmd",
-    "Café 日本 🚀",
-  ];
-
-  test.each(nasty.map((value) => [value]))("%j round-trips through a real sh", (value) => {
-    const result = Bun.spawnSync(["sh", "-c", `printf %s ${shellQuote(value)}`], { stdout: "pipe", stderr: "pipe" });
-    expect(result.stderr.toString()).toBe("");
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout.toString()).toBe(value);
+  test("names follow the variable; a second value of the same variable gets _2; no name ends in PATH", () => {
+    const values = new ShellValues();
+    const script = renderShellCommand(
+      "echo {{ a }} {{ a | upper }} {{ a }} {{ my-arg }} {{ worktree_path }}",
+      { a: "x", "my-arg": "y", worktree_path: "/w" },
+      { dialect: "any", values },
+    );
+    expect(script).toBe('echo "$PRJ_V_a" "$PRJ_V_a_2" "$PRJ_V_a" "$PRJ_V_my_arg" "$PRJ_V_worktree_path"');
+    expect(values.toRecord()).toEqual({ PRJ_V_a: "x", PRJ_V_a_2: "X", PRJ_V_my_arg: "y", PRJ_V_worktree_path: "/w" });
+    expect(new ShellValues().nameFor("GOPATH", "/go")).toBe("PRJ_V_GOPATH_");
   });
 
-  test("a rendered run step passes every value through sh as one argument", () => {
-    const values = { a: "it's $(id)", b: "`id`; echo pwned", c: "" };
-    const script = renderTemplate("printf '[%s]' {{a}} {{b}} {{c}}", values, { quote: shellQuote });
-    const result = Bun.spawnSync(["sh", "-c", script], { stdout: "pipe", stderr: "pipe" });
-    expect(result.stdout.toString()).toBe("[it's $(id)][`id`; echo pwned][]");
+  test("references read the same in every quoting context", () => {
+    expect(shellReference("N", "bare")).toBe('"$N"');
+    expect(shellReference("N", "single")).toBe(`'"$N"'`);
+    expect(shellReference("N", "double")).toBe('$N""');
+  });
+
+  test("a refused placement names the expression, the reason, its line and column, and a way out", () => {
+    let error: TemplateError | undefined;
+    try {
+      renderShellCommand("set -e\necho $(date) {{ msg }}", { msg: "m" }, { dialect: "sh", values: new ShellValues(), hint: () => 'write "$PRJ_ARG_MSG"' });
+    } catch (caught) {
+      error = caught as TemplateError;
+    }
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error!.reason).toBe("{{ msg }} cannot stand here: it stands in or after a $(…) command substitution, which prj does not parse");
+    expect([error!.line, error!.column]).toEqual([2, 14]);
+    expect(error!.hint).toBe('write "$PRJ_ARG_MSG"');
+  });
+
+  test("a NUL character is refused, since no shell can take it", () => {
+    expect(() => renderShellCommand("echo \0{{ a }}", { a: "x" }, { dialect: "sh", values: new ShellValues() })).toThrow(/NUL/);
   });
 });

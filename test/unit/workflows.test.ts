@@ -1,7 +1,7 @@
-// Pure pieces of the workflows: quoting by shell context, branch names, port
-// blocks, worktree list parsing, built-in step placement and deadlines.
+// Pure pieces of the workflows: branch names, port blocks, worktree list
+// parsing, built-in step placement and deadlines. (Shell placement of values:
+// test/unit/shell-placement.test.ts and test/integration/shell-injection.test.ts.)
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandConfig, Settings } from "../../src/config/schema.ts";
 import { ConfigError, UsageError } from "../../src/errors.ts";
@@ -10,87 +10,9 @@ import { branchNameProblem } from "../../src/git/refs.ts";
 import { parseWorktreeList } from "../../src/git/worktree.ts";
 import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { planToText } from "../../src/plan/format.ts";
-import { renderTemplate } from "../../src/template/render.ts";
-import { quoteForShell, shellContextAfter } from "../../src/template/shell-quote.ts";
 import { openStateDatabase } from "../../src/state/db.ts";
 import { plannedPort, recordWorktree, type PortRow } from "../../src/worktrees/ports.ts";
 import { tempDir } from "../helpers/world.ts";
-
-describe("shellContextAfter", () => {
-  test.each([
-    ["echo ", "unquoted"],
-    ["echo '", "single"],
-    ["echo 'a' ", "unquoted"],
-    ['echo "', "double"],
-    ['echo "a \\" ', "double"],
-    ['echo "$(echo ', "unquoted"],
-    ['echo "$(echo "', "double"],
-    ['echo "$(echo (a) ) ', "double"],
-    ["echo `", "unquoted"],
-    ['echo "`', "unquoted"],
-    ["# it's ", "comment"],
-    ["# it's\necho ", "unquoted"],
-    ["echo a#b '", "single"],
-    ["echo \\' ", "unquoted"],
-    ["cat <<EOF\n", "heredoc"],
-    ["cat <<EOF\nx\nEOF\necho ", "unquoted"],
-    ["cat <<'EOF'\n", "quoted-heredoc"],
-    ["cat <<-\"END\"\n\tx\n", "quoted-heredoc"],
-    ["cat <<-END\n\tEND\necho '", "single"],
-    ["cat <<<", "unquoted"],
-  ])("%j → %s", (text, expected) => {
-    expect(shellContextAfter(text).context).toBe(expected as never);
-  });
-
-  test("counts enclosing backticks", () => {
-    expect(shellContextAfter("echo `echo ").backticks).toBe(1);
-    expect(shellContextAfter("echo `echo` ").backticks).toBe(0);
-  });
-});
-
-describe("quoteForShell keeps every value data, wherever the template stands", () => {
-  const marker = `${process.env.PRJ_TEST_ROOT}/never-created`;
-  const hostile = [
-    `$(touch ${marker})`,
-    `\`touch ${marker}\``,
-    `'; touch ${marker}; '`,
-    `"; touch ${marker}; "`,
-    "\\",
-    "a\\'b",
-    "${HOME}",
-    "it's \"quoted\" $x `y` \\z",
-    "",
-    "*",
-  ];
-  const templates = [
-    "printf %s {{v}}",
-    "printf %s '{{v}}'",
-    'printf %s "{{v}}"',
-    'printf %s "a-{{v}}-b"',
-    "printf %s pre{{v}}post",
-    'printf %s "$(printf %s {{v}})"',
-    'printf %s "$(printf %s "{{v}}")"',
-    'printf %s "`printf %s {{v}}`"',
-    "printf %s \"`printf %s '{{v}}'`\"",
-    "# a comment with {{v}}\nprintf %s {{v}}",
-  ];
-  for (const [index, template] of templates.entries()) {
-    test.each(hostile.map((value) => [value]))(`template ${index} with %j`, (value) => {
-      const script = renderTemplate(template, { v: value }, { quote: quoteForShell });
-      const result = Bun.spawnSync(["sh", "-c", script], { stdout: "pipe", stderr: "pipe" });
-      const expected = template.includes("pre{{v}}") ? `pre${value}post` : template.includes("a-{{v}}-b") ? `a-${value}-b` : value;
-      expect(result.stdout.toString()).toBe(expected);
-      expect(result.exitCode).toBe(0);
-      expect(existsSync(marker)).toBe(false);
-    });
-  }
-
-  test("a here-document gets the value literally; a line break there is refused", () => {
-    const script = renderTemplate("cat <<EOF\n{{v}}\nEOF", { v: "$(id) `id` \\n" }, { quote: quoteForShell });
-    expect(Bun.spawnSync(["sh", "-c", script], { stdout: "pipe" }).stdout.toString()).toBe("$(id) `id` \\n\n");
-    expect(() => renderTemplate("cat <<EOF\n{{v}}\nEOF", { v: "x\nEOF\nid" }, { quote: quoteForShell })).toThrow(/here-document/);
-  });
-});
 
 describe("branchNameProblem agrees with git check-ref-format --branch", () => {
   const names = [
@@ -219,9 +141,9 @@ describe("plans of workflows", () => {
     expect(() => plan(config, config.arguments ? { branch: "x" } : {})).toThrow(message);
   });
 
-  test("inline steps quote arguments for where they stand", () => {
+  test("inline steps refer to arguments for where they stand, and carry the values beside the script", () => {
     const config: CommandConfig = { name: "x", arguments: [{ name: "a" }], steps: [{ run: 'echo "{{a}}" {{a}}' }] };
-    expect(plan(config, { a: "$(id)" }).steps.main[0]).toMatchObject({ run: "echo \"\\$(id)\" '$(id)'" });
+    expect(plan(config, { a: "$(id)" }).steps.main[0]).toMatchObject({ run: 'echo "$PRJ_V_a""" "$PRJ_V_a"', shellValues: { PRJ_V_a: "$(id)" } });
   });
 });
 
