@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { git, tempDir, tempGitRepo } from "../helpers/world.ts";
-import { countRows, E2EWorld, expectExit, perTest, repoRoot, snapshotTree, STACK_LINE } from "./support.ts";
+import { countRows, expectExit, perTest, repoRoot, snapshotTree, STACK_LINE, World } from "./support.ts";
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
 const CORE_COMMANDS = [
@@ -21,19 +21,19 @@ const CORE_COMMANDS = [
 ];
 const DEFAULT_COMMANDS = ["feature-branch", "review-pr", "start-dev"];
 
-const newWorld = perTest(() => new E2EWorld());
+const newWorld = perTest(() => World.bare());
 
 
-async function initialisedRepo(w: E2EWorld): Promise<string> {
+async function initialisedRepo(w: World): Promise<string> {
   const repo = await tempGitRepo("myproject");
-  expectExit(await w.prj(["init"], repo), 0);
+  expectExit(await w.prj(["init"], { cwd: repo }), 0);
   return repo;
 }
 
 describe("version and help", () => {
   test("--version prints package.json's version and nothing else", async () => {
     const w = newWorld();
-    const result = await w.prj(["--version"], tempDir());
+    const result = await w.prj(["--version"], { cwd: tempDir() });
     expectExit(result, 0);
     expect(result.stdout).toBe(`${pkg.version}\n`);
     expect(result.stderr).toBe("");
@@ -41,7 +41,7 @@ describe("version and help", () => {
 
   test("--help lists every command", async () => {
     const w = newWorld();
-    const result = await w.prj(["--help"], tempDir());
+    const result = await w.prj(["--help"], { cwd: tempDir() });
     expectExit(result, 0);
     const listed = result.stdout
       .split("\n")
@@ -54,7 +54,7 @@ describe("version and help", () => {
 
   test("run --help shows its usage and flags", async () => {
     const w = newWorld();
-    const result = await w.prj(["run", "--help"], tempDir());
+    const result = await w.prj(["run", "--help"], { cwd: tempDir() });
     expectExit(result, 0);
     expect(result.stdout).toMatch(/usage/i);
     expect(result.stdout).toContain("prj run");
@@ -66,7 +66,7 @@ describe("version and help", () => {
 describe("usage mistakes", () => {
   test("an unknown subcommand exits 2 and suggests the near one", async () => {
     const w = newWorld();
-    const result = await w.prj(["stauts"], tempDir());
+    const result = await w.prj(["stauts"], { cwd: tempDir() });
     expectExit(result, 2);
     expect(result.stderr).toContain("did you mean `prj status`");
     expect(result.stderr).not.toMatch(STACK_LINE);
@@ -77,7 +77,7 @@ describe("usage mistakes", () => {
     const w = newWorld();
     const repo = await initialisedRepo(w);
     const before = snapshotTree(dirname(repo));
-    const result = await w.prj(["run", "start-dev", "--dyr-run"], repo);
+    const result = await w.prj(["run", "start-dev", "--dyr-run"], { cwd: repo });
     expectExit(result, 2);
     expect(result.stderr).toContain("did you mean --dry-run");
     expect(result.stderr).not.toMatch(STACK_LINE);
@@ -99,17 +99,17 @@ describe("the binary stands alone", () => {
     expect(Bun.which("bun", { PATH: bin })).toBeNull();
     const env = { PATH: bin };
 
-    const version = await w.prj(["--version"], tempDir(), env);
+    const version = await w.prj(["--version"], { cwd: tempDir(), env });
     expectExit(version, 0);
     expect(version.stdout).toBe(`${pkg.version}\n`);
 
     const repo = await tempGitRepo("myproject");
-    const init = await w.prj(["init"], repo, env);
+    const init = await w.prj(["init"], { cwd: repo, env });
     expectExit(init, 0);
     expect(existsSync(join(repo, ".prj/commands/start-dev.yaml"))).toBe(true);
     expect(existsSync(join(repo, ".prj/prunejuice.db"))).toBe(true);
 
-    const plan = await w.prj(["run", "start-dev", "--dry-run", "--json"], repo, env);
+    const plan = await w.prj(["run", "start-dev", "--dry-run", "--json"], { cwd: repo, env });
     expectExit(plan, 0);
     expect(JSON.parse(plan.stdout).session.name).toBe("myproject-main-dev");
   });
@@ -132,20 +132,20 @@ describe("the binary stands alone", () => {
     expect(existsSync(marker)).toBe(true);
     rmSync(marker);
     expect(existsSync(marker)).toBe(false);
-    const withEnv = await w.prj(["list-commands"], repo, { PRJ_LOG_LEVEL: "debug", XDG_CONFIG_HOME: badConfigHome });
+    const withEnv = await w.prj(["list-commands"], { cwd: repo, env: { PRJ_LOG_LEVEL: "debug", XDG_CONFIG_HOME: badConfigHome } });
     expectExit(withEnv, 2);
 
-    const version = await w.prj(["--version"], repo);
+    const version = await w.prj(["--version"], { cwd: repo });
     expectExit(version, 0);
     expect(version.stdout).toBe(`${pkg.version}\n`);
     expect(version.stderr).toBe("");
 
-    const list = await w.prj(["list-commands"], repo);
+    const list = await w.prj(["list-commands"], { cwd: repo });
     expectExit(list, 0);
     expect(list.stderr).toBe("");
     for (const name of DEFAULT_COMMANDS) expect(list.stdout).toContain(name);
 
-    const plan = await w.prj(["run", "start-dev", "--dry-run"], repo);
+    const plan = await w.prj(["run", "start-dev", "--dry-run"], { cwd: repo });
     expectExit(plan, 0);
     expect(plan.stderr).not.toContain("[debug]");
 
@@ -157,7 +157,7 @@ describe("prj init", () => {
   test("creates the .prj tree, the default commands and a private database", async () => {
     const w = newWorld();
     const repo = await tempGitRepo("myproject");
-    const result = await w.prj(["init"], repo);
+    const result = await w.prj(["init"], { cwd: repo });
     expectExit(result, 0);
     const prj = join(repo, ".prj");
     for (const dir of ["commands", "steps", "configs", "artifacts"]) {
@@ -182,7 +182,7 @@ describe("prj init", () => {
     const repo = await initialisedRepo(w);
     const before = snapshotTree(repo);
     const rows = countRows(join(repo, ".prj/prunejuice.db"));
-    const again = await w.prj(["init"], repo);
+    const again = await w.prj(["init"], { cwd: repo });
     expectExit(again, 0);
     expect(snapshotTree(repo)).toEqual(before);
     expect(countRows(join(repo, ".prj/prunejuice.db"))).toEqual(rows);
@@ -198,7 +198,7 @@ describe("prj init", () => {
     const reviewPr = join(repo, ".prj/commands/review-pr.yaml");
     rmSync(reviewPr);
 
-    expectExit(await w.prj(["init"], repo), 0);
+    expectExit(await w.prj(["init"], { cwd: repo }), 0);
     expect(readFileSync(startDev, "utf8")).toBe(mine);
     expect(readFileSync(reviewPr, "utf8")).toContain("name: review-pr");
   });
@@ -208,7 +208,7 @@ describe("prj init", () => {
     const repo = await tempGitRepo("myproject");
     const deep = join(repo, "src/deep");
     mkdirSync(deep, { recursive: true });
-    expectExit(await w.prj(["init"], deep), 0);
+    expectExit(await w.prj(["init"], { cwd: deep }), 0);
     expect(existsSync(join(repo, ".prj/commands/start-dev.yaml"))).toBe(true);
     expect(existsSync(join(deep, ".prj"))).toBe(false);
     expect(existsSync(join(repo, "src/.prj"))).toBe(false);
@@ -220,7 +220,7 @@ describe("prj init", () => {
     const linked = join(dirname(repo), "linked");
     await git(repo, "worktree", "add", "-q", "-b", "feature", linked);
 
-    const init = await w.prj(["init"], linked);
+    const init = await w.prj(["init"], { cwd: linked });
     expectExit(init, 0);
     expect(existsSync(join(repo, ".prj/commands/start-dev.yaml"))).toBe(true);
     expect(existsSync(join(linked, ".prj"))).toBe(false);
@@ -228,7 +228,7 @@ describe("prj init", () => {
     const nested = join(linked, "sub");
     mkdirSync(nested);
     for (const cwd of [linked, nested]) {
-      const list = await w.prj(["list-commands", "--json"], cwd);
+      const list = await w.prj(["list-commands", "--json"], { cwd });
       expectExit(list, 0);
       const commands = JSON.parse(list.stdout) as { name: string; file: string }[];
       expect(commands.map((command) => command.name).sort()).toEqual(DEFAULT_COMMANDS);
@@ -244,7 +244,7 @@ describe("prj list-commands", () => {
   test("lists each command with its arguments and file, as text", async () => {
     const w = newWorld();
     const repo = await initialisedRepo(w);
-    const result = await w.prj(["list-commands"], repo);
+    const result = await w.prj(["list-commands"], { cwd: repo });
     expectExit(result, 0);
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^COMMAND\s+ARGUMENTS\s+DESCRIPTION\s+FILE$/);
@@ -263,7 +263,7 @@ describe("prj list-commands", () => {
       join(repo, ".prj/commands/deploy.yml"),
       "name: deploy\ndescription: Ship it\narguments:\n  - { name: target, required: true, description: Where }\n  - { name: env, default: staging }\n",
     );
-    const result = await w.prj(["list-commands", "--json"], repo);
+    const result = await w.prj(["list-commands", "--json"], { cwd: repo });
     expectExit(result, 0);
     const commands = JSON.parse(result.stdout) as {
       name: string;
@@ -296,7 +296,7 @@ describe("a real run, as the control for the dry-run checks", () => {
     const repo = await initialisedRepo(w);
     const database = join(repo, ".prj/prunejuice.db");
     expect(countRows(database)).toEqual({ events: 0, sessions: 0, worktrees: 0 });
-    const result = await w.prj(["run", "start-dev", "--json"], repo);
+    const result = await w.prj(["run", "start-dev", "--json"], { cwd: repo });
     expectExit(result, 0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ status: "succeeded", session: { name: "myproject-main-dev", created: true }, worktree: null });

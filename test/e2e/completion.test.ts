@@ -8,15 +8,15 @@ import type { CommandDef } from "citty";
 import { COMMANDS } from "../../src/cli.ts";
 import { missing } from "../helpers/tools.ts";
 import { run, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
+import { ensureBinary, expectExit, prjBinary, World } from "./support.ts";
 
-const world = new E2EWorld();
+const world = World.bare();
 let repo: string;
 
 beforeAll(async () => {
   await ensureBinary();
   repo = await tempGitRepo("myproject");
-  const init = await world.prj(["init"], repo);
+  const init = await world.prj(["init"], { cwd: repo });
   if (init.exitCode !== 0) throw new Error(`prj init failed: ${init.stderr}`);
   writeFileSync(join(repo, ".prj/commands/deploy.yml"), "name: deploy\narguments:\n  - { name: env, required: true }\n  - { name: region }\n");
   await world.tmux.ok("new-session", "-d", "-s", "alpha");
@@ -56,7 +56,7 @@ async function bashComplete(words: string[], cwd = repo): Promise<string[]> {
 
 /** `prj __complete -- WORD…` straight from the binary. */
 async function complete(words: string[], cwd = repo): Promise<RunResult> {
-  return world.prj(["__complete", "--", ...words], cwd);
+  return world.prj(["__complete", "--", ...words], { cwd });
 }
 
 const visibleCommands = Object.keys(COMMANDS).filter((name) => !COMMANDS[name]!.hidden);
@@ -148,7 +148,7 @@ describe("prj __complete", () => {
       expect({ words, stdout: result.stdout, stderr: result.stderr }).toEqual({ words, stdout: "", stderr: "" });
     }
     const broken = await tempGitRepo("broken");
-    expectExit(await world.prj(["init"], broken), 0);
+    expectExit(await world.prj(["init"], { cwd: broken }), 0);
     writeFileSync(join(broken, ".prj/commands/start-dev.yaml"), "name: start-dev\nsession: [\n");
     const result = await complete(["run", "start-dev", ""], broken);
     expectExit(result, 0);
@@ -159,7 +159,7 @@ describe("prj __complete", () => {
 describe("prj completion", () => {
   test("an unsupported shell is a usage error naming the supported ones", async () => {
     for (const args of [["completion", "powershell"], ["completion"]]) {
-      const result = await world.prj(args, repo);
+      const result = await world.prj(args, { cwd: repo });
       expectExit(result, 2);
       expect(result.stdout).toBe("");
       expect(result.stderr).toContain("bash, zsh, fish");
@@ -167,7 +167,7 @@ describe("prj completion", () => {
   });
 
   test("`prj --help` does not list __complete", async () => {
-    const result = await world.prj(["--help"], repo);
+    const result = await world.prj(["--help"], { cwd: repo });
     expectExit(result, 0);
     expect(result.stdout).not.toContain("__complete");
     expect(result.stdout).toContain("completion");

@@ -7,7 +7,7 @@ import { mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStateDatabase } from "../../src/state/db.ts";
 import { tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, expectExit, STACK_LINE } from "./support.ts";
+import { ensureBinary, expectExit, STACK_LINE, World } from "./support.ts";
 
 interface Check {
   id: string;
@@ -24,7 +24,7 @@ interface Report {
   checks: Check[];
 }
 
-let world: E2EWorld | undefined;
+let world: World | undefined;
 
 beforeAll(async () => {
   await ensureBinary();
@@ -35,14 +35,14 @@ afterEach(async () => {
   world = undefined;
 });
 
-async function initialisedRepo(w: E2EWorld): Promise<string> {
+async function initialisedRepo(w: World): Promise<string> {
   const repo = realpathSync(await tempGitRepo("myproject"));
-  expectExit(await w.prj(["init"], repo), 0);
+  expectExit(await w.prj(["init"], { cwd: repo }), 0);
   return repo;
 }
 
-async function doctorJson(w: E2EWorld, cwd: string, code: number): Promise<Report> {
-  const result = await w.prj(["doctor", "--json"], cwd);
+async function doctorJson(w: World, cwd: string, code: number): Promise<Report> {
+  const result = await w.prj(["doctor", "--json"], { cwd });
   expectExit(result, code);
   expect(result.stderr).not.toMatch(STACK_LINE);
   return JSON.parse(result.stdout) as Report;
@@ -56,7 +56,7 @@ function check(report: Report, id: string): Check {
 
 describe("prj doctor", () => {
   test("a healthy project: every check ok or warn, exit 0, plain text on a pipe", async () => {
-    const w = (world = new E2EWorld());
+    const w = (world = World.bare());
     const repo = await initialisedRepo(w);
     const report = await doctorJson(w, repo, 0);
     expect(report.ok).toBe(true);
@@ -71,7 +71,7 @@ describe("prj doctor", () => {
     expect(check(report, "tmux").message).toMatch(/^tmux \d+\.\d+/);
     expect(check(report, "shell").message).toContain("/bin/sh");
 
-    const text = await w.prj(["doctor"], repo);
+    const text = await w.prj(["doctor"], { cwd: repo });
     expectExit(text, 0);
     expect(text.stdout).not.toContain("\x1b[");
     expect(text.stdout).toMatch(/^ {2}ok {4}tmux/m);
@@ -79,7 +79,7 @@ describe("prj doctor", () => {
   });
 
   test("a broken command file: the commands check fails with file:line:col, exit 1", async () => {
-    const w = (world = new E2EWorld());
+    const w = (world = World.bare());
     const repo = await initialisedRepo(w);
     writeFileSync(join(repo, ".prj/commands/broken.yaml"), "name: broken\nsesion:\n  windows: []\n");
     const report = await doctorJson(w, repo, 1);
@@ -93,14 +93,14 @@ describe("prj doctor", () => {
     expect(check(report, "database").status).toBe("ok");
     expect(check(report, "tmux").status).toBe("ok");
 
-    const text = await w.prj(["doctor"], repo);
+    const text = await w.prj(["doctor"], { cwd: repo });
     expectExit(text, 1);
     expect(text.stdout).toMatch(/^ {2}FAIL {2}command files/m);
     expect(text.stdout).toContain("hint:");
   });
 
   test("orphans: a row for a dead session, a run whose prj is gone, a session whose worktree is gone", async () => {
-    const w = (world = new E2EWorld());
+    const w = (world = World.bare());
     const repo = await initialisedRepo(w);
     const store = openStateDatabase(join(repo, ".prj/prunejuice.db"), { create: false });
     try {
@@ -132,7 +132,7 @@ describe("prj doctor", () => {
   });
 
   test("outside a project: machine checks only, a warning that says to run prj init", async () => {
-    const w = (world = new E2EWorld());
+    const w = (world = World.bare());
     const report = await doctorJson(w, tempDir(), 0);
     expect(report.project).toBeNull();
     expect(report.checks.map((each) => each.id)).toEqual(["tmux", "git", "shell", "project"]);

@@ -5,13 +5,13 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { git, tempDir, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { countRows, E2EWorld, expectExit, perTest, snapshotTree, STACK_LINE } from "./support.ts";
+import { countRows, expectExit, perTest, snapshotTree, STACK_LINE, World } from "./support.ts";
 
-const newWorld = perTest(() => new E2EWorld());
+const newWorld = perTest(() => World.bare());
 
 
 interface Project {
-  w: E2EWorld;
+  w: World;
   repo: string;
   database: string;
 }
@@ -20,7 +20,7 @@ interface Project {
 async function project(commands: Record<string, string> = {}): Promise<Project> {
   const w = newWorld();
   const repo = await tempGitRepo("myproject");
-  expectExit(await w.prj(["init"], repo), 0);
+  expectExit(await w.prj(["init"], { cwd: repo }), 0);
   for (const [file, text] of Object.entries(commands)) writeFileSync(join(repo, ".prj/commands", file), text);
   return { w, repo, database: join(repo, ".prj/prunejuice.db") };
 }
@@ -34,7 +34,7 @@ async function prjChangingNothing(p: Project, args: string[], env: Record<string
   const parent = dirname(p.repo);
   const rows = existsSync(p.database) ? countRows(p.database) : undefined;
   const before = snapshotTree(parent);
-  const result = await p.w.prj(args, p.repo, env);
+  const result = await p.w.prj(args, { cwd: p.repo, env });
   expect(snapshotTree(parent)).toEqual(before);
   if (rows) expect(countRows(p.database)).toEqual(rows);
   else expect(existsSync(p.database)).toBe(false);
@@ -186,7 +186,7 @@ describe("prj run --dry-run", () => {
     expect(existsSync(marker)).toBe(false);
 
     // The real run executes the step through a shell: the payload is printed, not run.
-    const real = await p.w.prj(["run", "inject", `x=${payload}`], p.repo);
+    const real = await p.w.prj(["run", "inject", `x=${payload}`], { cwd: p.repo });
     expectExit(real, 0);
     expect(`${real.stdout}${real.stderr}`).toContain(payload);
     expect(existsSync(marker)).toBe(false);

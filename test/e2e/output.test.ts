@@ -8,9 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { missing } from "../helpers/tools.ts";
 import { run, tempGitRepo, type RunResult } from "../helpers/world.ts";
-import { E2EWorld, ensureBinary, expectExit, prjBinary } from "./support.ts";
+import { ensureBinary, expectExit, prjBinary, World } from "./support.ts";
 
-const world = new E2EWorld();
+const world = World.bare();
 let repo: string;
 
 /**
@@ -24,7 +24,7 @@ const ANSI = /\x1b\[/;
 beforeAll(async () => {
   await ensureBinary();
   repo = await tempGitRepo("myproject");
-  const init = await world.prj(["init"], repo);
+  const init = await world.prj(["init"], { cwd: repo });
   if (init.exitCode !== 0) throw new Error(`prj init failed: ${init.stderr}`);
   await world.tmux.ok("new-session", "-d", "-s", "alpha");
 }, 120_000);
@@ -74,7 +74,7 @@ describe.skipIf(missing("script"))("log lines on a terminal", () => {
 describe("output on a pipe", () => {
   test("no colour codes, even without NO_COLOR", async () => {
     for (const args of [["run", "--help"], ["doctor"], ["--help"]]) {
-      const result = await world.prj(args, repo, { NO_COLOR: undefined });
+      const result = await world.prj(args, { cwd: repo, env: { NO_COLOR: undefined } });
       expectExit(result, 0);
       expect(result.stdout + result.stderr).not.toMatch(ANSI);
     }
@@ -83,7 +83,7 @@ describe("output on a pipe", () => {
   test("read commands print exactly one JSON document with --json", async () => {
     const reads = [["list-commands"], ["list-sessions"], ["list-sessions", "--all"], ["status"], ["session-info", "alpha"], ["doctor"], ["schema", "global"]];
     for (const args of reads) {
-      const result = await world.prj([...args, "--json"], repo);
+      const result = await world.prj([...args, "--json"], { cwd: repo });
       expectExit(result, 0);
       // JSON.parse refuses trailing text, so this is one document and nothing else.
       expect(() => JSON.parse(result.stdout)).not.toThrow();

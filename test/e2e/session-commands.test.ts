@@ -5,15 +5,15 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
-import { expectExit, jsonOf, SessionWorld, sessionWorlds } from "./session-support.ts";
+import { expectExit, jsonOf, World, worlds } from "./support.ts";
 
 const DEV = "myproject-main-dev";
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 setDefaultTimeout(30_000);
-const newWorld = sessionWorlds();
+const newWorld = worlds();
 
 /** A command whose session is just one plain window, named `name`. */
-function plainCommand(world: SessionWorld, name: string, extra: string[] = []): void {
+function plainCommand(world: World, name: string, extra: string[] = []): void {
   world.writeCommand(name, [`name: ${name}`, "session:", `  name_template: "${name}"`, ...extra, ""].join("\n"));
 }
 
@@ -121,7 +121,7 @@ describe("read commands", () => {
       ].join("\n"),
     );
     expectExit(await world.prj(["run", "info"]), 0);
-    expect(await world.sessionEnvironment("info", "API_TOKEN")).toBe("API_TOKEN=tok-secret-789");
+    expect(await world.sessionEnv("info", "API_TOKEN")).toBe("tok-secret-789");
 
     const result = expectExit(await world.prj(["session-info", "info", "--json"]), 0);
     expect(result.stdout).not.toContain("tok-secret-789");

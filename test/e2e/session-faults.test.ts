@@ -5,7 +5,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
-import { expectExit, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
+import { expectExit, jsonOf, prjBinary, World, worlds } from "./support.ts";
 
 setDefaultTimeout(30_000);
 const cleanups: (() => void)[] = [];
@@ -14,7 +14,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-const newWorld = sessionWorlds();
+const newWorld = worlds();
 
 /** The direct children of a process, from every one of its threads (Linux /proc). */
 function childrenOf(pid: number): number[] {

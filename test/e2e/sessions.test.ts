@@ -6,12 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateTmux, run, tempDir, waitFor } from "../helpers/world.ts";
 import { missing } from "../helpers/tools.ts";
-import { expectExit, jsonOf, prjBinary, SessionWorld, sessionWorlds } from "./session-support.ts";
+import { expectExit, jsonOf, prjBinary, World, worlds } from "./support.ts";
 
 const DEV = "myproject-main-dev";
 // Shells with slow start-up files and strace take seconds; each test still bounds its own waits.
 setDefaultTimeout(30_000);
-const newWorld = sessionWorlds();
+const newWorld = worlds();
 
 interface WindowView {
   id: string;
@@ -21,7 +21,7 @@ interface WindowView {
   size: string;
 }
 
-async function windowsOf(world: SessionWorld, session: string): Promise<WindowView[]> {
+async function windowsOf(world: World, session: string): Promise<WindowView[]> {
   const out = await world.tmuxOut(
     "list-windows", "-t", `=${session}:`, "-F", "#{window_id}\t#{window_name}\t#{window_panes}\t#{window_active}\t#{window_width}x#{window_height}",
   );
@@ -183,8 +183,8 @@ describe("one tmux client, secrets off the command lines", () => {
     // command comes after the wrapper's trap line.)
     expect(execLines.some((line) => line.includes('echo two"') && line.includes('"prj-pane"'))).toBe(true);
 
-    expect(await world.sessionEnvironment("secrets", "API_TOKEN")).toBe("API_TOKEN=tok-VALUE-123");
-    expect(await world.sessionEnvironment("secrets", "PLAIN_VALUE")).toBe("PLAIN_VALUE=plain-VALUE-456");
+    expect(await world.sessionEnv("secrets", "API_TOKEN")).toBe("tok-VALUE-123");
+    expect(await world.sessionEnv("secrets", "PLAIN_VALUE")).toBe("plain-VALUE-456");
   });
 });
 
@@ -207,7 +207,7 @@ describe("commands always arrive", () => {
       "slow",
       ["name: slow", "session:", '  name_template: "slow"', "  windows:", `    - { name: work, command: "echo arrived > ${marker}" }`, ""].join("\n"),
     );
-    expectExit(await world.prj(["run", "slow"], { HOME: home, SHELL: "/bin/bash" }), 0);
+    expectExit(await world.prj(["run", "slow"], { env: { HOME: home, SHELL: "/bin/bash" } }), 0);
     await waitFor(() => existsSync(marker), { timeoutMs: 15_000, what: "the command's marker" });
     expect(readFileSync(marker, "utf8")).toBe("arrived\n");
 
@@ -230,7 +230,7 @@ describe("commands always arrive", () => {
       "reader",
       ["name: reader", "session:", '  name_template: "reader"', "  windows:", `    - { name: work, command: 'echo "arrived $PRJ_SESSION_NAME" > ${marker}' }`, ""].join("\n"),
     );
-    expectExit(await world.prj(["run", "reader"], { HOME: home, SHELL: "/bin/bash" }), 0);
+    expectExit(await world.prj(["run", "reader"], { env: { HOME: home, SHELL: "/bin/bash" } }), 0);
     await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").endsWith("\n"), { timeoutMs: 15_000, what: "the command's marker" });
     expect(readFileSync(marker, "utf8")).toBe("arrived reader\n");
   });
@@ -252,7 +252,7 @@ describe("commands always arrive", () => {
       "sleeper",
       ["name: sleeper", "session:", '  name_template: "sleeper"', "  windows:", '    - { name: work, command: "sleep 300; echo after" }', ""].join("\n"),
     );
-    expectExit(await world.prj(["run", "sleeper"], { SHELL: shell }), 0);
+    expectExit(await world.prj(["run", "sleeper"], { env: { SHELL: shell } }), 0);
     const [before] = await waitFor(async () => {
       const panes = await world.panes("sleeper");
       return panes[0]?.command === "sleep" ? panes : undefined;
@@ -285,7 +285,7 @@ describe("defaults.shell", () => {
       ["name: plain", "session:", '  name_template: "plain"', "  windows:", "    - name: shell", '    - { name: split, panes: [{}, "sleep 300"] }', ""].join("\n"),
     );
     // $SHELL (and so tmux's default-shell) is /bin/sh here; only the config names bash.
-    expectExit(await world.prj(["run", "plain"], { SHELL: "/bin/sh" }), 0);
+    expectExit(await world.prj(["run", "plain"], { env: { SHELL: "/bin/sh" } }), 0);
     const panes = await waitFor(async () => {
       const all = await world.panes("plain");
       return all.length === 3 && all.every((pane) => pane.command !== "sh") ? all : undefined;
@@ -358,7 +358,7 @@ describe("session contents", () => {
     );
     expectExit(await world.prj(["run", "meta"]), 0);
     expect((await world.tmuxOut("list-windows", "-t", "=meta:", "-F", "#{window_name}")).split("\n")).toEqual([windowName, "plain"]);
-    expect(await world.sessionEnvironment("meta", "WEIRD")).toBe(`WEIRD=${value}`);
+    expect(await world.sessionEnv("meta", "WEIRD")).toBe(value);
     // The pane's shell sees the same bytes.
     await waitFor(() => existsSync(out) && readFileSync(out, "utf8").length > 0, { what: "the pane to write the value" });
     expect(readFileSync(out, "utf8")).toBe(value);

@@ -6,10 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, tempDir, waitFor } from "../helpers/world.ts";
-import { perTest } from "./support.ts";
-import { alive, expectExit, Project, readPid } from "./workflow-support.ts";
+import { alive, expectExit, perTest, readPid, World } from "./support.ts";
 
-const newProject = perTest((name: string = "proj") => Project.create(name));
+const newProject = perTest((name: string = "proj") => World.create(name, { ignorePrj: true }));
 
 /** A step that records where it ran and what existed at that moment. */
 const RECORD = `#!/bin/sh
@@ -217,7 +216,7 @@ cleanup_on_failure:
   - { name: undo, run: 'echo "undo for $PRJ_ARG_BRANCH" > "$PRJ_ARG_MARKER.undo"' }
 ${extra}`;
 
-  async function expectRolledBack(p: Project, branch: string): Promise<void> {
+  async function expectRolledBack(p: World, branch: string): Promise<void> {
     expect(await p.sessions()).toEqual([]);
     expect(await p.worktrees()).toEqual([p.root]);
     expect(existsSync(p.worktreePath(branch))).toBe(false);
@@ -382,7 +381,7 @@ steps: [{ name: fails, run: "exit 1" }]
 });
 
 describe("bad input is refused before anything changes", () => {
-  async function expectNothingCreated(p: Project): Promise<void> {
+  async function expectNothingCreated(p: World): Promise<void> {
     expect(await p.sessions()).toEqual([]);
     expect(await p.worktrees()).toEqual([p.root]);
     expect(await p.branches()).toEqual(["main"]);

@@ -5,10 +5,9 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/world.ts";
-import { perTest } from "./support.ts";
-import { expectExit, Project } from "./workflow-support.ts";
+import { expectExit, perTest, World } from "./support.ts";
 
-const newProject = perTest(() => Project.create("proj"));
+const newProject = perTest(() => World.create("proj", { ignorePrj: true }));
 
 interface Listing {
   path: string;
@@ -18,7 +17,7 @@ interface Listing {
   port: number | null;
 }
 
-async function list(p: Project): Promise<Listing[]> {
+async function list(p: World): Promise<Listing[]> {
   return JSON.parse(expectExit(await p.prj(["worktree", "list", "--json"]), 0).stdout);
 }
 
@@ -93,10 +92,10 @@ describe("worktrees removed with plain git", () => {
     port: number;
     removed_at: string | null;
   }
-  const rows = (p: Project) => p.query<WorktreeRow>("SELECT path, port, removed_at FROM worktrees ORDER BY id");
+  const rows = (p: World) => p.query<WorktreeRow>("SELECT path, port, removed_at FROM worktrees ORDER BY id");
 
   /** Two recorded worktrees (ports 3010 and 3020), then `git worktree remove` of the first, behind prj's back. */
-  async function removeBehindPrj(): Promise<Project> {
+  async function removeBehindPrj(): Promise<World> {
     const p = await newProject();
     expectExit(await p.prj(["worktree", "create", "one"]), 0);
     expectExit(await p.prj(["worktree", "create", "two"]), 0);

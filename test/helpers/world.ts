@@ -52,14 +52,17 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return result.stdout.trim();
 }
 
-/** A git repository with one commit on `main`, in a directory named `name`. */
-export async function tempGitRepo(name = "myproject"): Promise<string> {
+/**
+ * A git repository with one commit on `main` (a README, and `files` by path),
+ * in a directory named `name`.
+ */
+export async function tempGitRepo(name = "myproject", files: Record<string, string> = {}): Promise<string> {
   const parent = tempDir("repo-");
   const repo = join(parent, name);
   mkdirSync(repo);
   await git(repo, "init", "-q", "-b", "main");
-  writeFileSync(join(repo, "README.md"), "# test\n");
-  await git(repo, "add", "README.md");
+  for (const [path, text] of Object.entries({ "README.md": "# test\n", ...files })) writeFileSync(join(repo, path), text);
+  await git(repo, "add", ".");
   await git(repo, "commit", "-q", "-m", "initial");
   return repo;
 }
