@@ -65,7 +65,7 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
     checks.push(database);
     if (database.status !== "fail") {
       try {
-        checks.push(...(await checkOrphans(paths, socket, tmux.status !== "fail")));
+        checks.push(...(await checkOrphans(paths, socket, tmux.status !== "fail", settings)));
       } catch (error) {
         checks.push({ id: "orphans", title: "orphans", status: "warn", message: `cannot look for orphans: ${messageOf(error)}`, hint: hintOf(error) });
       }
@@ -291,69 +291,58 @@ async function checkDatabase(paths: ProjectPaths): Promise<DoctorCheck> {
 }
 
 /**
- * Three kinds of leftovers: sessions tagged by prj whose worktree or project
- * directory is gone, database rows for sessions tmux no longer has, and runs
- * still `running` whose prj process is dead. None breaks prj; each is a warning.
+ * What the one reconciler would change, reported rather than applied
+ * (sessions/reconcile.ts `reportDrift`): prj sessions whose project or
+ * worktree directory is gone, rows of sessions tmux no longer has, runs still
+ * `running` whose prj is dead, and worktrees git and the database disagree on.
+ * None breaks prj; each is a warning with the command that fixes it.
  */
-async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmuxUsable: boolean): Promise<DoctorCheck[]> {
-  const { openStateDatabase, processIsAlive } = await import("../state/db.ts");
+async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmuxUsable: boolean, settings: Settings | undefined): Promise<DoctorCheck[]> {
+  const { openStateDatabase } = await import("../state/db.ts");
+  const { reportDrift } = await import("../sessions/reconcile.ts");
+  const { TmuxManager } = await import("../tmux/manager.ts");
   const store = openStateDatabase(paths.database, { create: false });
   try {
     const checks: DoctorCheck[] = [];
-    const rows = store.liveSessions(paths.root).filter((row) => (row.socket ?? undefined) === socket);
-    if (tmuxUsable) {
-      const { TmuxManager } = await import("../tmux/manager.ts");
-      let live;
-      try {
-        live = await new TmuxManager({ socket }).listSessions();
-      } catch (error) {
-        live = undefined;
-        checks.push({ id: "orphan-sessions", title: "orphan sessions", status: "warn", message: `cannot list tmux sessions: ${messageOf(error)}` });
-      }
-      if (live) {
-        const rowByName = new Map(rows.map((row) => [row.name, row]));
-        const orphaned: string[] = [];
-        for (const session of live) {
-          if (session.project === "") continue;
-          if (!existsSync(session.project)) {
-            orphaned.push(`${session.name}: its project ${session.project} is gone`);
-            continue;
-          }
-          if (session.project !== paths.root) continue;
-          const worktree = rowByName.get(session.name)?.worktreePath ?? session.path;
-          if (worktree && !existsSync(worktree)) orphaned.push(`${session.name}: its worktree ${worktree} is gone`);
-        }
-        checks.push(
-          orphaned.length === 0
-            ? { id: "orphan-sessions", title: "orphan sessions", status: "ok", message: "every prj session's worktree exists" }
-            : {
-                id: "orphan-sessions",
-                title: "orphan sessions",
-                status: "warn",
-                message: `${orphaned.length} prj session${orphaned.length === 1 ? " works" : "s work"} in a directory that is gone`,
-                hint: "kill each with `prj kill-session NAME`",
-                details: orphaned,
-              },
-        );
-        const liveNames = new Set(live.map((session) => session.name));
-        const dead = rows.filter((row) => !liveNames.has(row.name));
-        checks.push(
-          dead.length === 0
-            ? { id: "orphan-rows", title: "session records", status: "ok", message: "every session recorded as live is running" }
-            : {
-                id: "orphan-rows",
-                title: "session records",
-                status: "warn",
-                message: `${dead.length} session${dead.length === 1 ? " is" : "s are"} recorded as live but gone from tmux`,
-                hint: "`prj reset-sessions` records them as ended",
-                details: dead.map((row) => `${row.name} (recorded ${row.createdAt})`),
-              },
-        );
-      }
+    const { DEFAULT_PORT_BASE, DEFAULT_SESSION_TIMEOUT, parseDuration } = await import("../config/defaults.ts");
+    // A broken project config is reported by its own check; the reconciler then reads with the defaults.
+    const project = {
+      root: paths.root,
+      settings: settings ?? { tmux: { session_timeout_seconds: parseDuration(DEFAULT_SESSION_TIMEOUT) }, worktrees: { port_base: DEFAULT_PORT_BASE } },
+    };
+    const tmux = tmuxUsable ? new TmuxManager({ socket }) : undefined;
+    const { observation, diff } = await reportDrift({ project, store, tmux }, { git: true });
+    if (tmux && observation.live === undefined) {
+      checks.push({ id: "orphan-sessions", title: "orphan sessions", status: "warn", message: "cannot list tmux sessions" });
     }
-    const abandoned = store
-      .listEvents({ projectPath: paths.root, status: "running" })
-      .filter((event) => event.pid === null || !processIsAlive(event.pid));
+    if (observation.live !== undefined) {
+      checks.push(
+        diff.orphanSessions.length === 0
+          ? { id: "orphan-sessions", title: "orphan sessions", status: "ok", message: "every prj session's worktree exists" }
+          : {
+              id: "orphan-sessions",
+              title: "orphan sessions",
+              status: "warn",
+              message: `${diff.orphanSessions.length} prj session${diff.orphanSessions.length === 1 ? " works" : "s work"} in a directory that is gone`,
+              hint: "kill each with `prj kill-session NAME`",
+              details: diff.orphanSessions.map((orphan) => `${orphan.name}: ${orphan.reason}`),
+            },
+      );
+      const dead = diff.endedSessions;
+      checks.push(
+        dead.length === 0
+          ? { id: "orphan-rows", title: "session records", status: "ok", message: "every session recorded as live is running" }
+          : {
+              id: "orphan-rows",
+              title: "session records",
+              status: "warn",
+              message: `${dead.length} session${dead.length === 1 ? " is" : "s are"} recorded as live but gone from tmux`,
+              hint: "`prj reset-sessions` records them as ended",
+              details: dead.map(({ row }) => `${row.name} (recorded ${row.createdAt})`),
+            },
+      );
+    }
+    const abandoned = diff.interruptedRuns;
     checks.push(
       abandoned.length === 0
         ? { id: "orphan-runs", title: "runs", status: "ok", message: "no run is left running by a dead prj" }
@@ -364,6 +353,22 @@ async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmu
             message: `${abandoned.length} run${abandoned.length === 1 ? " is" : "s are"} still marked running, but ${abandoned.length === 1 ? "its" : "their"} prj process is gone`,
             hint: "`prj reset-sessions` marks them interrupted",
             details: abandoned.map((event) => `#${event.id} ${event.kind}${event.command ? ` ${event.command}` : ""} started ${event.startedAt}${event.pid === null ? "" : ` by pid ${event.pid}`}`),
+          },
+    );
+    const drift = [
+      ...diff.missingWorktrees.map((row) => `${row.path} (${row.branch}) is recorded, but git no longer lists it`),
+      ...diff.adoptedWorktrees.map((worktree) => `${worktree.path} (${worktree.branch}) is a git worktree prj has not recorded`),
+    ];
+    checks.push(
+      drift.length === 0
+        ? { id: "worktree-records", title: "worktree records", status: "ok", message: "the database and git agree on the worktrees" }
+        : {
+            id: "worktree-records",
+            title: "worktree records",
+            status: "warn",
+            message: `${drift.length} worktree${drift.length === 1 ? "" : "s"} recorded differently from what git lists`,
+            hint: "`prj reset-sessions` (or `prj worktree list`) brings the record in line",
+            details: drift,
           },
     );
     return checks;

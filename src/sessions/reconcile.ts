@@ -70,8 +70,14 @@ export interface ReconcileResult {
   worktrees_adopted: string[];
 }
 
+/** The parts of a project the reconciler reads. */
+export interface ReconciledProject {
+  root: string;
+  settings: { tmux: { session_timeout_seconds: number }; worktrees: { port_base: number } };
+}
+
 export interface ReconcileContext {
-  project: Pick<Project, "root" | "settings"> & { socket?: string };
+  project: ReconciledProject;
   store: StateStore;
   tmux?: TmuxManager;
 }
@@ -79,7 +85,7 @@ export interface ReconcileContext {
 export { isStale } from "./liveness.ts";
 
 /** This project's stale sessions among `live`. */
-export function staleSessions(live: readonly TmuxSession[], project: Pick<Project, "root" | "settings">, now = Date.now()): TmuxSession[] {
+export function staleSessions(live: readonly TmuxSession[], project: ReconciledProject, now = Date.now()): TmuxSession[] {
   const timeout = project.settings.tmux.session_timeout_seconds;
   return live.filter((session) => session.project === project.root && isStale(session, timeout, now));
 }
