@@ -5,17 +5,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { PrivateTmux, run, tempDir, waitFor } from "../helpers/world.ts";
-import { ensureBinary, prjBinary } from "./support.ts";
+import { tempDir, waitFor } from "../helpers/world.ts";
+import { ensureBinary, World } from "./support.ts";
 
 const SESSION = "frozen-src";
-const tmux = new PrivateTmux("freeze");
-let project = "";
+const world = World.bare();
+const { tmux, root: project } = world;
 let outside = "";
 
-function prj(args: string[]) {
-  return run([prjBinary, ...args], { cwd: project, env: { PRJ_TMUX_SOCKET: tmux.socket } });
-}
+const prj = (args: string[]) => world.prj(args);
 
 interface PaneView {
   window: number;
@@ -51,7 +49,6 @@ async function shape(): Promise<PaneView[]> {
 describe("prj freeze", () => {
   beforeAll(async () => {
     await ensureBinary();
-    project = realpathSync(tempDir("freeze-"));
     outside = realpathSync(tempDir("outside-"));
     for (const dir of ["src", "docs", "docs/api"]) mkdirSync(join(project, dir), { recursive: true });
     expect((await prj(["init"])).exitCode).toBe(0);
@@ -83,7 +80,7 @@ describe("prj freeze", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await tmux.dispose();
+    await world.dispose();
   });
 
   test("writes a command that prj run turns back into the same session", async () => {

@@ -1,16 +1,14 @@
 // `prj import` from the command line: what it writes, what it prints, and how it refuses.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PrivateTmux, run, tempDir } from "../helpers/world.ts";
-import { ensureBinary, prjBinary } from "./support.ts";
+import { tempDir } from "../helpers/world.ts";
+import { ensureBinary, World } from "./support.ts";
 
-let project = "";
-const tmux = new PrivateTmux("import");
+const world = World.bare();
+const project = world.root;
 
-function prj(...args: string[]) {
-  return run([prjBinary, ...args], { cwd: project, env: { PRJ_TMUX_SOCKET: tmux.socket } });
-}
+const prj = (...args: string[]) => world.prj(args);
 
 function peerFile(name: string, text: string): string {
   const file = join(tempDir("peer-"), name);
@@ -19,9 +17,10 @@ function peerFile(name: string, text: string): string {
 }
 
 describe("prj import", () => {
+  afterAll(() => world.dispose());
+
   beforeAll(async () => {
     await ensureBinary();
-    project = tempDir("import-");
     expect((await prj("init")).exitCode).toBe(0);
   });
 
