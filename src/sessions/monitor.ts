@@ -16,6 +16,8 @@ const PANE_FIELDS = [
   "session_windows",
   "session_attached",
   "session_activity",
+  // Output moves window_activity; input moves session_activity. Idle is since the later of the two.
+  "window_activity",
   "pane_pid",
   "@prj_project",
 ] as const;
@@ -56,15 +58,16 @@ export async function listAllPanes(tmux: TmuxManager): Promise<PaneRow[]> {
  */
 export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], options: { now: Date; project?: string }): SessionSample[] {
   const index = new ProcessIndex(processes);
-  const sessions = new Map<string, { pane: PaneRow; roots: number[] }>();
+  const sessions = new Map<string, { pane: PaneRow; roots: number[]; lastActivity: number }>();
   for (const pane of panes) {
     if (options.project !== undefined && pane["@prj_project"] !== options.project) continue;
-    const entry = sessions.get(pane.session_id) ?? { pane, roots: [] };
+    const entry = sessions.get(pane.session_id) ?? { pane, roots: [], lastActivity: Number(pane.session_activity) };
     entry.roots.push(Number(pane.pane_pid));
+    entry.lastActivity = Math.max(entry.lastActivity, Number(pane.window_activity) || 0);
     sessions.set(pane.session_id, entry);
   }
   const out: SessionSample[] = [];
-  for (const { pane, roots } of sessions.values()) {
+  for (const { pane, roots, lastActivity } of sessions.values()) {
     const tree = index.tree(roots);
     const count = tree.length;
     const cpu = tree.reduce((sum, row) => sum + (Number.isFinite(row.cpuPercent) ? row.cpuPercent : 0), 0);
@@ -76,7 +79,7 @@ export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], opt
       windows: Number(pane.session_windows),
       panes: roots.length,
       attached: Number(pane.session_attached) > 0,
-      idle_seconds: Math.max(0, Math.round(options.now.getTime() / 1000 - Number(pane.session_activity))),
+      idle_seconds: Math.max(0, Math.round(options.now.getTime() / 1000 - lastActivity)),
       processes: count,
       cpu_percent: Math.round(cpu * 10) / 10,
       rss_bytes: rssKb * 1024,

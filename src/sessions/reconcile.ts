@@ -90,6 +90,9 @@ export function staleSessions(live: readonly TmuxSession[], project: ReconciledP
   return live.filter((session) => session.project === project.root && isStale(session, timeout, now));
 }
 
+/** How long a reconcile waits for tmux's session-closed hook to write an end it has not written yet. */
+const END_RECORD_GRACE_MS = 300;
+
 /** Reads tmux, the database and (with `git`) git once. */
 export async function observe(context: ReconcileContext, options: { git?: boolean; now?: Date } = {}): Promise<Observation> {
   const { project, store, tmux } = context;
@@ -271,8 +274,20 @@ export async function reconcile(
   context: ReconcileContext,
   options: { git?: boolean; now?: Date } = {},
 ): Promise<{ observation: Observation; diff: ReconcileDiff; result: ReconcileResult }> {
-  const observation = await observe(context, options);
-  const diff = diffState(observation, { timeoutSeconds: context.project.settings.tmux.session_timeout_seconds });
+  let observation = await observe(context, options);
+  const timeoutSeconds = context.project.settings.tmux.session_timeout_seconds;
+  let diff = diffState(observation, { timeoutSeconds });
+  // A session that has just closed on a running server gets its end line from tmux's hook a moment
+  // later (run-shell -b is asynchronous): wait for it briefly rather than record "now" for ever.
+  if (observation.live?.length && diff.endedSessions.some((ended) => ended.source === "reconcile")) {
+    const deadline = Date.now() + END_RECORD_GRACE_MS;
+    while (Date.now() < deadline && diff.endedSessions.some((ended) => ended.source === "reconcile")) {
+      await Bun.sleep(25);
+      const records = readEndRecords();
+      observation = { ...observation, endRecords: () => records };
+      diff = diffState(observation, { timeoutSeconds });
+    }
+  }
   const result = await applyDiff(context, observation, diff);
   return { observation, diff, result };
 }

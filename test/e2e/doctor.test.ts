@@ -62,10 +62,10 @@ describe("prj doctor", () => {
     expect(report.ok).toBe(true);
     expect(report.project).toBe(repo);
     expect(report.checks.map((each) => each.id)).toEqual([
-      "tmux", "git", "shell", "prj-writable", "config", "commands", "database", "orphan-sessions", "orphan-rows", "orphan-runs",
+      "tmux", "git", "shell", "prj-writable", "config", "commands", "database", "orphan-sessions", "orphan-rows", "orphan-runs", "worktree-records",
     ]);
     for (const each of report.checks) expect(["ok", "warn"]).toContain(each.status);
-    for (const id of ["tmux", "git", "prj-writable", "config", "commands", "database", "orphan-sessions", "orphan-rows", "orphan-runs"]) {
+    for (const id of ["tmux", "git", "prj-writable", "config", "commands", "database", "orphan-sessions", "orphan-rows", "orphan-runs", "worktree-records"]) {
       expect({ id, status: check(report, id).status }).toEqual({ id, status: "ok" });
     }
     expect(check(report, "tmux").message).toMatch(/^tmux \d+\.\d+/);
