@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { noSessionError, PrjError } from "../errors.ts";
+import { noSessionError, PrjError, StateError } from "../errors.ts";
 import type { SessionSpec } from "../plan/types.ts";
 import type { RecordedSessionPlan, SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import { SessionNameTakenError, type TmuxManager, type TmuxSession } from "../tmux/manager.ts";
@@ -90,10 +90,17 @@ export class SessionLifecycleManager {
       sessionRowId = this.recordSession(spec, tmuxId, request);
       this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
     } catch (error) {
-      await this.tmux.killSession(spec.name).catch((killError: unknown) => {
+      // A session prj cannot record would be one it can never account for: it goes again, with everything it started.
+      let undone = true;
+      await this.terminate(spec.name).catch((killError: unknown) => {
+        undone = false;
         log.warn(`could not remove session ${spec.name} after a failed record: ${String(killError)}`);
       });
-      throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StateError(
+        `session ${spec.name} was created but could not be recorded (${reason}); ${undone ? "it was killed again" : "it is still running"}`,
+        { hint: undone ? "check that .prj/prunejuice.db is writable and the disk has room, then run again" : `kill it with tmux: ${this.tmux.baseArgv().join(" ")} kill-session -t '=${spec.name}'`, cause: error },
+      );
     }
     return { name: spec.name, created: true, tmuxId, sessionRowId };
   }
@@ -113,6 +120,18 @@ export class SessionLifecycleManager {
       eventId: request.eventId,
       plan: request.recordFor?.(spec) ?? null,
     });
+  }
+
+  /** Kills the session and ends every process its panes started (see terminate.ts). */
+  private async terminate(name: string): Promise<TerminationReport> {
+    const panes = await this.tmux.run(["list-panes", "-s", "-t", sessionTarget(name), "-F", "#{pane_pid}"]);
+    if (panes.exitCode !== 0) throw noSessionError(name, "prj list-sessions");
+    const panePids = panes.stdout.split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
+    const processes = processesOfPanes(await readProcesses(), panePids);
+    // When prj runs inside this session, the kill hangs up its own terminal: it must finish its work regardless.
+    if (!process.listeners("SIGHUP").includes(ignoreHangup)) process.on("SIGHUP", ignoreHangup);
+    await this.tmux.killSession(name);
+    return endProcesses(processes);
   }
 
   /** The tmux id of the live session with exactly this name, if there is one. */
@@ -165,14 +184,7 @@ export class SessionLifecycleManager {
     reason: "killed" | "cleanup" | "rollback",
     options: { eventRecorded?: boolean } = {},
   ): Promise<TerminationReport> {
-    const panes = await this.tmux.run(["list-panes", "-s", "-t", sessionTarget(name), "-F", "#{pane_pid}"]);
-    if (panes.exitCode !== 0) throw noSessionError(name, "prj list-sessions");
-    const panePids = panes.stdout.split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
-    const processes = processesOfPanes(await readProcesses(), panePids);
-    // When prj runs inside this session, the kill hangs up its own terminal: it must finish its work regardless.
-    if (!process.listeners("SIGHUP").includes(ignoreHangup)) process.on("SIGHUP", ignoreHangup);
-    await this.tmux.killSession(name);
-    const report = await endProcesses(processes);
+    const report = await this.terminate(name);
     if (report.forceKilled.length > 0) {
       log.warn(
         `session ${name}: ${report.forceKilled.length} process(es) ignored the hang-up and were killed: ` +

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { PrjError } from "../errors.ts";
 import { atDeadline } from "../exec/deadline.ts";
@@ -57,17 +57,15 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   if (!existsSync(context.cwd)) {
     throw new StepFailure(`step ${step.name} cannot start: its directory ${context.cwd} does not exist`, "failed");
   }
-  // The run's log directory appears with its first step that starts, so an empty one never suggests logs.
-  mkdirSync(dirname(context.logFile), { recursive: true, mode: 0o700 });
-  const file = createWriteStream(context.logFile, { mode: 0o600 });
+  const file = StepLog.open(step.name, context.logFile);
   let child: ReturnType<typeof spawnStep>;
   try {
     child = spawnStep(step, context);
   } catch (error) {
-    await new Promise<void>((resolve) => file.end(resolve));
+    file.close();
     throw new StepFailure(`step ${step.name} cannot start: ${error instanceof Error ? error.message : String(error)}`, "failed");
   }
-  let stopped: "timeout" | "run-timeout" | "cancelled" | undefined;
+  let stopped: "timeout" | "run-timeout" | "cancelled" | "log" | undefined;
   let forceKill: ReturnType<typeof setTimeout> | undefined;
   const stop = (why: NonNullable<typeof stopped>) => {
     if (stopped) return;
@@ -80,6 +78,8 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   context.signal.addEventListener("abort", onAbort);
   if (context.signal.aborted) onAbort();
   const cancelTimer = context.deadline === undefined ? undefined : atDeadline(context.deadline, () => stop("timeout"));
+  // A log that cannot be written (the disk filled up, .prj went read-only) stops the step: the run fails and rolls back cleanly.
+  file.onFailure = () => stop("log");
   try {
     const readers = [child.stdout.getReader(), child.stderr.getReader()];
     const masked = [...(context.secrets ?? []), ...inheritedSecrets(context.env, context.secretKeys)];
@@ -104,13 +104,69 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
     }
     if (stopped === "run-timeout") throw new StepFailure(`step ${step.name} was stopped: the run timed out`, "timeout");
     if (stopped === "cancelled") throw new StepFailure(`step ${step.name} was cancelled`, "cancelled");
+    if (stopped === "log") throw new StepFailure(`step ${step.name} was stopped: ${file.failure}`, "failed");
     if (exitCode !== 0) throw new StepFailure(`step ${step.name} exited with status ${exitCode}`, "failed", exitCode);
   } finally {
     cancelTimer?.();
     if (forceKill) clearTimeout(forceKill);
     context.signal.removeEventListener("abort", onAbort);
-    await new Promise<void>((resolve) => file.end(resolve));
+    file.close();
   }
+}
+
+/**
+ * A step's log file, written synchronously so that a failed write (ENOSPC,
+ * EROFS, EIO) is an error prj handles, never an unhandled stream event that
+ * ends the process with a stack trace.
+ */
+class StepLog {
+  failure: string | undefined;
+  onFailure: (() => void) | undefined;
+
+  private constructor(
+    private fd: number | undefined,
+    private readonly path: string,
+  ) {}
+
+  /** Opens the log (its directory appears with the run's first step); failing to is the step's failure. */
+  static open(stepName: string, path: string): StepLog {
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      return new StepLog(openSync(path, "w", 0o600), path);
+    } catch (error) {
+      throw new StepFailure(`step ${stepName} cannot start: cannot write its log ${path}: ${describeIoError(error)}`, "failed");
+    }
+  }
+
+  write(text: string): void {
+    if (this.fd === undefined) return;
+    const bytes = Buffer.from(text);
+    try {
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset);
+    } catch (error) {
+      this.failure = `cannot write its log ${this.path}: ${describeIoError(error)}`;
+      this.close();
+      this.onFailure?.();
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch (error) {
+      log.debug(`step log ${this.path} not closed cleanly: ${describeIoError(error)}`);
+    }
+    this.fd = undefined;
+  }
+}
+
+function describeIoError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC") return "no space left on the device";
+  if (code === "EROFS") return "the file system is read-only";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The step's environment: the context's, plus the values an inline `run:` refers to. */
@@ -147,7 +203,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 async function pump(
   reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
   name: string,
-  file: NodeJS.WritableStream,
+  file: StepLog,
   redactor: StreamRedactor,
 ): Promise<void> {
   const decoder = new TextDecoder();

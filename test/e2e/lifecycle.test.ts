@@ -260,3 +260,47 @@ describe("the dry run is the plan a real run executes", () => {
     expect(planned.steps.cleanup.map((step: { name: string }) => step.name)).toEqual(["bye"]);
   });
 });
+
+describe("faults while running", () => {
+  test("the disk filling while a step writes its log: the run fails cleanly and rolls back, no stack trace", async () => {
+    const p = await newProject();
+    p.writeCommand(
+      "chatty-step",
+      [
+        "name: chatty-step",
+        "arguments: [{ name: branch, required: true }]",
+        'worktree: { branch: "{{branch}}" }',
+        "session: { windows: [{ name: w }] }",
+        "steps: [{ name: loud, run: 'yes | head -c 200000' }]",
+        "",
+      ].join("\n"),
+    );
+    // The run's first event is #1; its first step's log goes to a device that is always full.
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    mkdirSync(join(p.root, ".prj/artifacts/1"), { recursive: true });
+    symlinkSync("/dev/full", join(p.root, ".prj/artifacts/1/01-loud.log"));
+    const result = expectExit(await p.prj(["run", "chatty-step", "branch=full"]), 1);
+    expect(result.stderr).toContain("no space left on the device");
+    expect(result.stderr).not.toMatch(/^\s{4}at /m);
+    expect(await p.sessions()).toEqual([]);
+    expect(await p.worktrees()).toEqual([p.root]);
+    expect(p.lastRun()).toMatchObject({ id: 1, status: "failed" });
+  });
+
+  test("a session the database cannot record is killed again, and the user is told", async () => {
+    const p = await newProject();
+    expectExit(await p.prj(["list-commands"]), 0);
+    const db = p.openDatabase(false);
+    try {
+      db.run("CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END");
+    } finally {
+      db.close();
+    }
+    const result = expectExit(await p.prj(["run", "start-dev"]), 1);
+    expect(result.stderr).toContain("could not be recorded");
+    expect(result.stderr).toContain("it was killed again");
+    expect(result.stderr).not.toMatch(/^\s{4}at /m);
+    expect(await p.sessions()).toEqual([]);
+    expect(p.lastRun().status).toBe("failed");
+  });
+});
