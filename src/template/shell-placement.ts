@@ -64,6 +64,8 @@ interface Word {
   assignment: boolean;
   /** Starts with an unquoted `NAME[`: an array element, whose subscript bash evaluates as arithmetic. */
   subscript: boolean;
+  /** Its first character was unquoted (so a leading `~` or `=` is special to zsh). */
+  bareStart: boolean;
   /** Indexes of the substitutions in it. */
   marks: number[];
 }
@@ -143,8 +145,11 @@ class Scanner {
     if (this.subshells > 0) return "stands inside a ( … ) subshell";
     if (this.wordIsRedirect) return undefined; // a file name
     if (word.subscript) return "stands in an array subscript or a [ … ] pattern, which bash evaluates as arithmetic";
-    if (this.dialect === "any" && this.quote === "none" && !word.quoted && word.text === "=") {
-      return "starts a word with `=`, which zsh expands to the path of a command";
+    if (this.dialect === "any" && word.bareStart && word.text === "=") {
+      return "follows a word-initial `=`, which zsh expands to the path of the command named by the value";
+    }
+    if (this.dialect === "any" && word.bareStart && /^~[^/]*$/.test(word.text)) {
+      return "follows a word-initial `~`, which zsh expands to the home directory of the user named by the value";
     }
     let start = 0;
     while (start < this.words.length && this.words[start]!.assignment) start++;
@@ -244,7 +249,7 @@ class Scanner {
 
   private startWord(): Word {
     if (!this.word) {
-      this.word = { text: "", dynamic: false, quoted: false, assignment: false, subscript: false, marks: [] };
+      this.word = { text: "", dynamic: false, quoted: false, assignment: false, subscript: false, bareStart: false, marks: [] };
       this.wordIsRedirect = this.nextWordIsRedirect;
       this.nextWordIsRedirect = false;
     }
@@ -380,6 +385,8 @@ class Scanner {
         break;
       }
     }
+    const word = this.startWord();
+    if (word.text === "" && !word.quoted && !word.dynamic) word.bareStart = true;
     this.append(ch);
     this.i++;
   }
