@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import type { PaneSpec, SessionSpec } from "../../src/plan/types.ts";
 import { TemplateError } from "../../src/template/render.ts";
 import type { ShellDialect } from "../../src/template/shell-placement.ts";
@@ -402,4 +403,25 @@ describe("through tmux, into the panes of each shell", () => {
     },
     30_000,
   );
+});
+
+describe("the default commands", () => {
+  const defaults = join(import.meta.dir, "../../src/defaults");
+  const commands: string[] = [];
+  for (const file of ["start-dev.yaml", "feature-branch.yaml", "review-pr.yaml"]) {
+    const config = parseYaml(readFileSync(join(defaults, file), "utf8")) as { session?: { windows?: { command?: string | string[]; panes?: (string | { command?: string })[] }[] } };
+    for (const window of config.session?.windows ?? []) {
+      commands.push(...[window.command ?? []].flat());
+      for (const pane of window.panes ?? []) commands.push(...[typeof pane === "string" ? pane : (pane.command ?? [])].flat());
+    }
+  }
+
+  test.each(["sh", "bash", "zsh", "fish"].filter((shell) => Bun.which(shell) !== null))("every window and pane command parses in %s", async (shell) => {
+    expect(commands.length).toBeGreaterThan(2);
+    for (const command of commands) {
+      const checked = await run([shell, "-n", "-c", command]);
+      expect(`${command}: ${checked.stderr}`).toBe(`${command}: `);
+      expect(checked.exitCode).toBe(0);
+    }
+  });
 });
