@@ -30,10 +30,15 @@ export function recordedSessionPlan(plan: RunPlan, stepDirectory: string): Recor
  * it says so rather than run with a placeholder.
  */
 function recordedStep(step: StepSpec, secrets: readonly string[]): RecordedStep {
-  const text = JSON.stringify(step);
-  const redacted = redactText(text, secrets);
-  const out = JSON.parse(redacted) as RecordedStep;
-  if (redacted !== text) out.secretsWithheld = true;
+  let withheld = false;
+  // Field by field: JSON escapes `"` and `\`, so a secret holding one would not match inside the JSON text.
+  const out = JSON.parse(JSON.stringify(step), (_key, value: unknown) => {
+    if (typeof value !== "string") return value;
+    const redacted = redactText(value, secrets);
+    if (redacted !== value) withheld = true;
+    return redacted;
+  }) as RecordedStep;
+  if (withheld) out.secretsWithheld = true;
   return out;
 }
 
