@@ -161,7 +161,9 @@ describe("prj run --dry-run", () => {
       const plan = JSON.parse(json.stdout);
       expect(plan.arguments).toEqual({ token: "***", api_key: "***", target: "staging" });
       expect(plan.environment.AUTH_TOKEN).toBe("***");
-      expect(plan.steps.main[0].run).toBe("echo *** *** staging");
+      // The script refers to the values; the values travel beside it, the secret ones shown as ***.
+      expect(plan.steps.main[0].run).toBe('echo "$PRJ_V_token" "$PRJ_V_api_key" "$PRJ_V_target"');
+      expect(plan.steps.main[0].shell_values).toEqual({ PRJ_V_token: "***", PRJ_V_api_key: "***", PRJ_V_target: "staging" });
       const text = await prjChangingNothing(p, [...args, "--dry-run"]);
       expectExit(text, 0);
       expect(text.stdout).toContain("target=staging");
@@ -172,7 +174,7 @@ describe("prj run --dry-run", () => {
     });
   });
 
-  test("an argument in an inline run step is quoted as data and never executed", async () => {
+  test("an argument in an inline run step reaches it as data and is never executed", async () => {
     const marker = join(tempDir("pwn-"), "pwned");
     const p = await project({
       "inject.yaml": "name: inject\narguments: [{ name: x, required: true }]\nsteps:\n  - name: say\n    run: echo {{x}}\n",
@@ -181,8 +183,8 @@ describe("prj run --dry-run", () => {
     const result = await prjChangingNothing(p, ["run", "inject", `x=${payload}`, "--dry-run", "--json"]);
     expectExit(result, 0);
     const plan = JSON.parse(result.stdout);
-    expect(plan.steps.main[0].run).toContain("'$(touch");
-    expect(plan.steps.main[0].run).toBe(`echo '${payload}'`);
+    expect(plan.steps.main[0].run).toBe('echo "$PRJ_V_x"');
+    expect(plan.steps.main[0].shell_values).toEqual({ PRJ_V_x: payload });
     expect(existsSync(marker)).toBe(false);
 
     // The real run executes the step through a shell: the payload is printed, not run.
