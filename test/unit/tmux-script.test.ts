@@ -116,6 +116,23 @@ describe("sessionCreationCommands", () => {
   });
 });
 
+describe("values a pane command refers to", () => {
+  test("go to that pane's processes with -e, never into an argv, and leave no trace in the session environment", () => {
+    const first = { ...pane('printf %s "$PRJ_V_msg"'), shellValues: { PRJ_V_msg: "$(id) 'q'" } };
+    const second = { ...pane('echo "$PRJ_V_other"'), shellValues: { PRJ_V_other: "two" } };
+    const commands = sessionCreationCommands(spec([{ name: "a", workingDirectory: "/w", environment: {}, focus: true, panes: [first, second] }]));
+    const newSession = commands.find((argv) => argv[0] === "new-session")!;
+    const split = commands.find((argv) => argv[0] === "split-window")!;
+    expect(newSession).toContain("PRJ_V_msg=$(id) 'q'");
+    expect(newSession).not.toContain("PRJ_V_other=two");
+    expect(split).toContain("PRJ_V_other=two");
+    // new-session -e also writes the session environment; the value is taken out of it again.
+    expect(commands).toContainEqual(["set-environment", "-u", "-t", "=app-main-dev:", "PRJ_V_msg"]);
+    // The pane's argv has only the reference.
+    expect(newSession.at(-1)).toBe('printf %s "$PRJ_V_msg"');
+  });
+});
+
 describe("paneArgv", () => {
   const cases: [string, string | undefined, { plainShell?: boolean }, string[]][] = [
     ["/bin/zsh", undefined, {}, []],
