@@ -293,8 +293,12 @@ function renderAt(
     });
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    // Multi-line scripts: the YAML position is the scalar's, so say where inside it.
-    const inside = template.includes("\n") ? ` (line ${error.line}, column ${error.column} of the text)` : "";
+    // The YAML position is the scalar's, so say where inside it: in a script, or a long command line.
+    const inside = template.includes("\n")
+      ? ` (line ${error.line}, column ${error.column} of the text)`
+      : shell
+        ? ` (column ${error.column} of the text)`
+        : "";
     throw new ConfigError(where(), `${error.reason}${inside}`, error.hint);
   }
 }
