@@ -62,7 +62,7 @@ const POSIX_SHELL: CommandRule = { kind: "interpreter", codeLetters: "c", argOpt
 const RULES = new Map<string, CommandRule>([
   // Run their arguments as code, now or later.
   ...["eval", ".", "source", "trap", "alias", "let", "coproc", "ssh", "watch", "tmux", "screen", "parallel", "sched",
-    "autoload", "bind", "complete", "compgen", "fc", "enable", "emulate", "abbr", "zle"].map((name) => [name, CODE] as const),
+    "autoload", "bind", "complete", "compgen", "fc", "enable", "emulate", "abbr", "zle", "hash"].map((name) => [name, CODE] as const),
   // Take variable names.
   ...["unset", "read", "mapfile", "readarray", "getopts", "vared", "zparseopts"].map((name) => [name, NAMES] as const),
   ...["declare", "typeset", "local", "readonly", "export", "integer", "float"].map((name) => [name, DECLARE] as const),
@@ -178,3 +178,20 @@ export const TYPING_DECLARATIONS = new Set(["declare", "typeset", "local", "read
 
 /** `set -o NAME` options that change neither parsing nor expansion of a quoted `"$NAME"`. */
 export const HARMLESS_SET_OPTIONS = new Set(["errexit", "nounset", "pipefail", "xtrace", "verbose", "noglob", "noclobber", "allexport", "notify", "monitor", "noexec"]);
+
+/**
+ * Variables whose value a shell runs as code (prompts are expanded, `$(…)` included; `ENV` and
+ * `BASH_ENV` are sourced), or that make programs load or run something: assigning a value to one
+ * is running it.
+ */
+const CODE_VARIABLES = new Set([
+  "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT", "PROMPT2", "PROMPT3", "PROMPT4", "RPROMPT", "RPROMPT2", "RPS1", "RPS2", "SPROMPT",
+  "PROMPT_COMMAND", "ENV", "BASH_ENV", "ZDOTDIR", "PATH", "FPATH", "fish_function_path", "fish_user_paths",
+  "PAGER", "MANPAGER", "EDITOR", "VISUAL", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "LESSOPEN", "LESSCLOSE",
+  "NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "PYTHONSTARTUP", "PYTHONPATH", "PERL5LIB", "RUBYLIB", "NODE_PATH",
+]);
+
+/** Whether assigning a value to `name` hands it to something that runs it (see CODE_VARIABLES; also `LD_*`, `DYLD_*`, `GIT_*` commands and configuration). */
+export function isCodeVariable(name: string): boolean {
+  return CODE_VARIABLES.has(name) || /^(LD_|DYLD_|GIT_CONFIG|GIT_(SSH|SSH_COMMAND|EXTERNAL_DIFF|PAGER|EDITOR|ASKPASS|PROXY_COMMAND|EXEC_PATH|SEQUENCE_EDITOR)$)/.test(name);
+}

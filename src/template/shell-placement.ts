@@ -16,6 +16,7 @@ import {
   COMMAND_PREFIX_WORDS,
   commandRule,
   HARMLESS_SET_OPTIONS,
+  isCodeVariable,
   PARSER_CHANGING_COMMANDS,
   TYPING_DECLARATIONS,
   type CommandRule,
@@ -150,6 +151,10 @@ class Scanner {
     }
     if (this.dialect === "any" && word.bareStart && /^~[^/]*$/.test(word.text)) {
       return "follows a word-initial `~`, which zsh expands to the home directory of the user named by the value";
+    }
+    if (word.assignment) {
+      const name = word.text.slice(0, word.text.search(/[[=]/));
+      if (isCodeVariable(name)) return `is assigned to ${name}, whose value is run as code (by the shell or by programs that read it)`;
     }
     let start = 0;
     while (start < this.words.length && this.words[start]!.assignment) start++;

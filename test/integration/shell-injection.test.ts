@@ -190,6 +190,13 @@ const TEMPLATES: Template[] = [
   { text: "alias p=printf; p {{v}}", accept: "none" },
   { text: "shopt -s extglob; printf '%s' {{v}}", accept: "none" },
   { text: "setopt rcquotes; printf '%s' {{v}}", accept: "none" },
+  { text: "PS4={{v}} bash -xc true", accept: "none" },
+  { text: "export PROMPT_COMMAND={{v}}", accept: "none" },
+  { text: "env BASH_ENV={{v}} bash -c true", accept: "none" },
+  { text: "GIT_SSH_COMMAND={{v}} git fetch", accept: "none" },
+  { text: "LD_PRELOAD={{v}} true", accept: "none" },
+  { text: "PATH={{v}} ls", accept: "none" },
+  { text: "hash -p {{v}} ls", accept: "none" },
 ];
 
 interface ShellRun {
