@@ -88,6 +88,8 @@ export async function killManagedSession(
         deadline: Date.now() + (step.timeoutSeconds ?? DEFAULT_CLEANUP_TIMEOUT_SECONDS) * 1000,
         signal: new AbortController().signal,
         redact: (text) => redactText(text, secrets),
+        secrets,
+        secretKeys: [...secretKeys],
       });
       ran.push(step.name);
     } catch (error) {
