@@ -179,3 +179,96 @@ check_tmux_version() {
     log "warning: $(tmux -V) is older than tmux 3.2, which prj needs"
   fi
 }
+
+# fetch_tmux SUITE DIR
+# Puts the tmux of Debian suite SUITE (bookworm-backports: 3.5a, bullseye: 3.1c,
+# trixie: 3.5a, trixie-backports: 3.7c, sid: the newest) into DIR without
+# installing it on the system, and prints the path of DIR/bin/tmux (put DIR/bin
+# first on PATH, or point PRJ_TMUX at it). The package and the libraries it needs, the C library
+# included, come from that suite (a private apt sources list, `apt-get
+# download`, `dpkg -x`), and patchelf points the binary at the suite's own
+# dynamic loader and libraries: a tmux built for a newer libc runs on an older
+# system, and nothing (no LD_LIBRARY_PATH) leaks into the shells tmux starts.
+# A DIR that already holds a working tmux of that suite is reused.
+# Needs apt-get and dpkg (Debian/Ubuntu). PRJ_DEBIAN_MIRROR overrides the mirror.
+fetch_tmux() {
+  local suite="$1" dir="$2"
+  [ -n "$suite" ] && [ -n "$dir" ] || die "usage: fetch_tmux SUITE DIR"
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
+    die "fetch_tmux needs apt-get and dpkg (Debian/Ubuntu)"
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  local launcher="$dir/bin/tmux"
+  if [ -x "$launcher" ] && [ "$(cat "$dir/suite" 2>/dev/null)" = "$suite" ] && "$launcher" -V >/dev/null 2>&1; then
+    printf '%s\n' "$launcher"
+    return 0
+  fi
+
+  local mirror="${PRJ_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [ -r "$keyring" ] || ensure_debian_keyring
+  ensure_apt_pkgs patchelf
+  local apt="$dir/apt" root="$dir/root"
+  rm -rf "$apt" "$root" "$dir/debs" "$dir/bin" "$dir/suite"
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$root" "$dir/debs" "$dir/bin"
+  : >"$apt/status"
+  {
+    printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite"
+    # A backports suite holds only what it backports; the rest comes from its base.
+    case "$suite" in
+      *-backports*) printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "${suite%%-backports*}" ;;
+    esac
+  } >"$apt/sources.list"
+  # An empty dpkg status makes apt resolve every dependency inside the suite,
+  # as if on a bare system of that release; the real system is never consulted.
+  local -a opts=(
+    -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::Etc::Preferences=/dev/null" -o Dir::Etc::PreferencesParts=/dev/null
+    -o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/status"
+    -o "Dir::Cache=$apt/cache" -o "APT::Default-Release=$suite"
+    -o "APT::Architecture=$(dpkg --print-architecture)" -o Debug::NoLocking=1 -q
+  )
+  log "Fetching tmux from Debian $suite into $dir"
+  apt-get "${opts[@]}" update </dev/null >&2 || die "apt-get update for Debian $suite failed"
+  local packages
+  packages="$(apt-cache "${opts[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances tmux </dev/null | grep -v '^ ' | grep -v '^<' | sort -u)" ||
+    die "cannot resolve tmux's dependencies in Debian $suite"
+  [ -n "$packages" ] || die "Debian $suite has no tmux"
+  # shellcheck disable=SC2086 # one word per package
+  (cd "$dir/debs" && apt-get "${opts[@]}" download $packages </dev/null >&2) ||
+    die "apt-get download of tmux from Debian $suite failed"
+  local deb
+  for deb in "$dir/debs"/*.deb; do dpkg -x "$deb" "$root" || die "cannot extract $deb"; done
+
+  local loader libpath="" libdir
+  loader="$(find "$root" -name 'ld-linux*.so.*' \( -type f -o -type l \) | sort | head -n 1)"
+  [ -n "$loader" ] || die "no dynamic loader among the packages of Debian $suite"
+  for libdir in "$root"/lib/*-linux-gnu* "$root"/usr/lib/*-linux-gnu* "$root"/lib "$root"/usr/lib; do
+    [ -d "$libdir" ] && libpath="${libpath:+$libpath:}$libdir"
+  done
+  # The binary itself is pointed at the suite's loader and libraries (an RPATH also
+  # covers the libraries' own dependencies). So it is a plain tmux process to
+  # everything that looks (ps, /proc/PID/exe, tmux's own window names), and no
+  # LD_LIBRARY_PATH reaches the shells it starts.
+  patchelf --set-interpreter "$loader" --force-rpath --set-rpath "$libpath" "$root/usr/bin/tmux" ||
+    die "patchelf could not point $root/usr/bin/tmux at the libraries of Debian $suite"
+  ln -sfn "$root/usr/bin/tmux" "$launcher"
+  "$launcher" -V >/dev/null 2>&1 || die "the tmux fetched from Debian $suite does not run here: $("$launcher" -V 2>&1 | head -n 3)"
+  rm -rf "$dir/debs" "$apt/cache"
+  printf '%s\n' "$suite" >"$dir/suite"
+  log "$("$launcher" -V) from Debian $suite: $launcher"
+  printf '%s\n' "$launcher"
+}
+
+# Debian's archive keys, for fetch_tmux on systems that are not Debian (Ubuntu has the package).
+ensure_debian_keyring() {
+  [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] && return 0
+  can_be_root || die "Debian's archive keyring is missing; as root run: apt-get install debian-archive-keyring"
+  if [ -z "${PRJ_APT_UPDATED:-}" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2 || die "apt-get update failed"
+    PRJ_APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debian-archive-keyring </dev/null >&2 ||
+    die "apt-get install debian-archive-keyring failed"
+}
