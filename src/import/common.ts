@@ -6,6 +6,7 @@
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import type { CommandConfig, EnvMap, Pane, Window } from "../config/schema.ts";
 import { ENV_NAME_PATTERN } from "../config/schema.ts";
+import { PeerFloat, PeerObject } from "./yaml11.ts";
 
 /** Where a file is being imported, so paths come out as the peer tool would see them. */
 export interface ImportContext {
@@ -50,22 +51,35 @@ export function literal(text: string): string {
 }
 
 /**
- * A YAML scalar as the peer tool turns it into text. Both tools read YAML 1.1,
- * so `222_333` is the number 222333 and `4e5` is a string; big integers come
- * from the parser as BigInt so none loses digits. `null` stays undefined.
+ * A YAML scalar as the peer tool turns it into text (Ruby's `to_s`, which is
+ * what tmuxinator applies to names). Both tools read YAML 1.1, so `222_333` is
+ * the number 222333 and `4e5` is a string; big integers keep every digit, and
+ * floats keep the text their language prints (`1.0`). `null` stays undefined.
  */
 export function scalarText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (value instanceof PeerFloat) return value.text;
+  if (value instanceof PeerObject) return value.text;
   return undefined;
+}
+
+/** Python's idea of a true value (tmuxp tests `focus` with a plain `if`): a non-empty string such as "false" counts. */
+export function pythonTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === 0n || value === "") return false;
+  if (value instanceof PeerFloat) return value.value !== 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isRecord(value)) return Object.keys(value).length > 0;
+  return true;
 }
 
 /** The key a YAML `~:` (null) mapping key gets after {@link normalizeParsed}. */
 export const NULL_KEY = "~";
 
-/** Replaces BigInt (from `intAsBigInt` parsing) by numbers where they are safe, by digit strings where not. */
+/** Replaces BigInt (from `intAsBigInt` parsing) by numbers where they are safe, by digit strings where not; maps become plain objects. */
 export function normalizeParsed(value: unknown): unknown {
+  if (value instanceof PeerFloat || value instanceof PeerObject) return value;
   if (typeof value === "bigint") {
     const asNumber = Number(value);
     return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
@@ -82,8 +96,9 @@ export function normalizeParsed(value: unknown): unknown {
   return value;
 }
 
+/** A YAML mapping (after {@link normalizeParsed}), never a float or date from the peer file. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof PeerFloat) && !(value instanceof PeerObject);
 }
 
 /** `~` and `~/x` become absolute under `home`; `~user` is left alone (undefined means "not expandable"). */

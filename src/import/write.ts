@@ -5,18 +5,24 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { LineCounter, parseDocument, stringify, type ScalarTag, type Tags } from "yaml";
+import { isNode, LineCounter, parseDocument, stringify, type Document } from "yaml";
 import { readConfigText } from "../config/files.ts";
 import { CommandConfig, NAME_PATTERN } from "../config/schema.ts";
 import { ConfigError, PrjError, UsageError } from "../errors.ts";
-import { normalizeParsed } from "./common.ts";
+import { isRecord, normalizeParsed } from "./common.ts";
+import { PeerScalarError, peerScalarTags } from "./yaml11.ts";
+
+/** Where a key path of the peer file is, for messages that point at it. */
+export type PeerLocator = (path: (string | number)[]) => { line: number; col: number } | undefined;
 
 /**
- * Reads a peer's YAML file the way Ruby's and Python's YAML 1.1 parsers read it
- * (`on` is true, `222_333` a number, big integers exact). Anything that does not
- * parse, or is not a mapping, is an exit-2 error naming the file.
+ * Reads a peer's YAML file the way its own loader reads it: tmuxinator's
+ * (Ruby's Psych) or tmuxp's (Python's PyYAML), both YAML 1.1 with their own
+ * quirks (src/import/yaml11.ts). Anything that does not parse is an exit-2
+ * error naming the file and position. The value is returned as loaded, mapping
+ * or not: what the peer makes of the rest is the converter's call.
  */
-export function readPeerFile(path: string, shown: string, tool: string, checkText?: (text: string) => void): Record<string, unknown> {
+export function readPeerDocument(path: string, shown: string, tool: string, checkText?: (text: string) => void): { data: unknown; locate: PeerLocator } {
   // Same rules as prj's own config files (a regular file of at most 1 MiB, strict UTF-8): a FIFO or /dev/zero must not hang the import.
   let text: string | undefined;
   try {
@@ -28,7 +34,14 @@ export function readPeerFile(path: string, shown: string, tool: string, checkTex
   if (text === undefined) throw new UsageError(`cannot read ${shown}: no such file`);
   checkText?.(text);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: "1.1", intAsBigInt: true, uniqueKeys: false, prettyErrors: false, lineCounter, customTags: rubyAndPythonFloats });
+  const peer = tool === "tmuxinator" ? "psych" : "pyyaml";
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { version: "1.1", intAsBigInt: true, uniqueKeys: false, prettyErrors: false, lineCounter, customTags: peerScalarTags(peer) });
+  } catch (error) {
+    if (error instanceof PeerScalarError) throw new ConfigError({ file: shown }, `${tool} cannot load this file: ${error.message}`, "quote the value");
+    throw error;
+  }
   const first = doc.errors[0];
   if (first) {
     const { line, col } = lineCounter.linePos(first.pos[0]);
@@ -40,23 +53,24 @@ export function readPeerFile(path: string, shown: string, tool: string, checkTex
   } catch (error) {
     throw new PrjError(`${shown}: cannot expand YAML aliases: ${(error as Error).message}`, { exitCode: 2, cause: error });
   }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new PrjError(`${shown} is not a ${tool} file: expected a mapping (such as \`windows:\`) at the top level`, { exitCode: 2 });
-  }
-  return data as Record<string, unknown>;
+  const locate: PeerLocator = (keyPath) => {
+    for (let length = keyPath.length; length >= 0; length--) {
+      const node = length === 0 ? doc.contents : doc.getIn(keyPath.slice(0, length), true);
+      const range = isNode(node) ? node.range : undefined;
+      if (range) return lineCounter.linePos(range[0]);
+    }
+    return undefined;
+  };
+  return { data, locate };
 }
 
-/**
- * Ruby's Psych and Python's PyYAML want a dot and a signed exponent in a float
- * (`4.0e+5`); the `yaml` package's 1.1 schema also takes `4e5`, which both
- * peers read as the string "4e5" (a window name in tmuxinator's own fixtures).
- */
-function rubyAndPythonFloats(tags: Tags): Tags {
-  return tags.map((tag) =>
-    typeof tag === "object" && !("collection" in tag && tag.collection) && tag.tag === "tag:yaml.org,2002:float" && tag.format === "EXP"
-      ? ({ ...(tag as ScalarTag), test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*[eE][-+][0-9]+$/ } satisfies ScalarTag)
-      : tag,
-  );
+/** {@link readPeerDocument} for callers that need a mapping: anything else is an exit-2 error. */
+export function readPeerFile(path: string, shown: string, tool: string, checkText?: (text: string) => void): Record<string, unknown> {
+  const { data } = readPeerDocument(path, shown, tool, checkText);
+  if (!isRecord(data)) {
+    throw new PrjError(`${shown} is not a ${tool} file: expected a mapping (such as \`windows:\`) at the top level`, { exitCode: 2 });
+  }
+  return data;
 }
 
 /** YAML text of a command, with header comment lines and the notes of what was not converted. */
