@@ -168,6 +168,8 @@ export const Step = Type.Union(
         run: Type.String({ minLength: 1 }),
         timeout: Type.Optional(Duration),
         working_directory: Type.Optional(Type.String({ minLength: 1 })),
+        // A failing step with this logs a warning and the run goes on (tmuxinator's hooks behave so).
+        continue_on_error: Type.Optional(Type.Boolean()),
       },
       closed,
     ),

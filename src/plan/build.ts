@@ -502,6 +502,7 @@ function planStep(
     run: render(step.run, [...path, "run"], { kind: "step", values }),
     timeoutSeconds: step.timeout === undefined ? undefined : parseDuration(step.timeout),
     workingDirectory: step.working_directory ? render(step.working_directory, [...path, "working_directory"]) : undefined,
+    ...(step.continue_on_error ? { continueOnError: true } : {}),
     ...withShellValues(values, secretKeys),
   };
 }

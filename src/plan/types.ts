@@ -67,6 +67,8 @@ export type StepSpec =
       workingDirectory?: string;
       /** The values substituted into `run`, by environment variable name; the step's process gets them. */
       shellValues?: Record<string, string>;
+      /** A failure (not a cancel or the run's timeout) is logged as a warning and the run goes on. */
+      continueOnError?: boolean;
     };
 
 export interface StepPhases {

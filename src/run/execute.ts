@@ -282,7 +282,14 @@ async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "po
       continue;
     }
     run.state.executed.push(stepOperation(PHASE_NAMES[phase], step, run.state.secrets));
-    await runOneStep(step, run.state, run.project);
+    try {
+      await runOneStep(step, run.state, run.project);
+    } catch (error) {
+      // continue_on_error covers the step's own failure or timeout; Ctrl-C and the run's deadline still stop the run.
+      const runStopped = run.state.abort.signal.aborted || (run.state.deadline !== undefined && Date.now() >= run.state.deadline);
+      if (!(step.kind === "inline" && step.continueOnError && error instanceof StepFailure && !runStopped)) throw error;
+      log.warn(`${run.state.redact(error.message)}; continuing (continue_on_error)`);
+    }
   }
 }
 
