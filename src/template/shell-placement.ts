@@ -112,15 +112,16 @@ class Scanner {
     if (this.blocked !== undefined) {
       // Every later substitution, including one inside the construct itself, is refused.
       for (const match of text.slice(this.i).matchAll(/\0(\d+)\0/g)) {
-        this.placements[Number(match[1])] = { refused: `stands in or after ${this.blocked}, which prj does not parse` };
+        this.placements[Number(match[1])] = { refused: `stands in or after ${this.blocked}` };
       }
       return;
     }
     this.endCommand();
   }
 
-  private block(what: string): void {
-    this.blocked = what;
+  /** Nothing after `what` is certain any more; `why` completes the sentence "it stands in or after WHAT, WHY". */
+  private block(what: string, why = "which prj does not parse"): void {
+    this.blocked = `${what}, ${why}`;
   }
 
   private mark(): void {
@@ -514,19 +515,20 @@ class Scanner {
     const name = command.text;
     const option = !word.quoted && !word.dynamic && /^[-+]/.test(word.text);
     if (word === command) {
-      if (PARSER_CHANGING_COMMANDS.has(name)) this.block(`\`${name}\`, which changes how the shell reads what follows`);
-      else if (name === "integer" || name === "float") this.block(`\`${name}\`, after which assignments are arithmetic`);
+      if (PARSER_CHANGING_COMMANDS.has(name)) this.block(`\`${name}\``, "which changes how the shell reads what follows");
+      else if (name === "integer" || name === "float") this.block(`\`${name}\``, "after which assignments are arithmetic");
       return;
     }
     if (TYPING_DECLARATIONS.has(name) && option) {
-      this.block(`\`${name} ${word.text}\` (a typed variable makes later assignments arithmetic)`);
+      this.block(`\`${name} ${word.text}\``, "after which assignments to a typed variable may be arithmetic");
     } else if (name === "set" && this.dialect === "any") {
       if (this.pendingSetOption) {
         this.pendingSetOption = false;
-        if (!HARMLESS_SET_OPTIONS.has(word.text)) this.block(`\`set -o ${word.text}\`, which may change how the shell reads what follows`);
+        if (!HARMLESS_SET_OPTIONS.has(word.text)) this.block(`\`set -o ${word.text}\``, "which may change how the shell reads what follows");
       } else if (option && word.text !== "--" && word.text !== "-") {
-        if (word.text === "-o" || word.text === "+o") this.pendingSetOption = true;
-        else if (!/^[-+][euxvfnC]+$/.test(word.text)) this.block(`\`set ${word.text}\`, which may change how the shell reads what follows`);
+        // `set -e`, `set -euo pipefail`: flags that change no parsing, and `o` naming one more.
+        if (!/^[-+][euxvfnCo]+$/.test(word.text)) this.block(`\`set ${word.text}\``, "which may change how the shell reads what follows");
+        else if (word.text.includes("o")) this.pendingSetOption = true;
       }
     }
   }

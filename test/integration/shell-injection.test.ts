@@ -92,6 +92,7 @@ const TEMPLATES: Template[] = [
   { text: "sh -c 'printf \"%s\" \"$1\"' sh {{v}}", accept: "both", expect: same },
   { text: "printf '%s' {{v}} | sh -c 'cat'", accept: "both", expect: same },
   { text: "printf '%s' >/dev/null {{v}}; printf '%s' {{v}} >&1", accept: "both", expect: same },
+
   // Accepted for /bin/sh only: fish and zsh read these differently.
   { text: "printf '%s' {{v}} # {{v}} it's", accept: "sh", expect: same },
   { text: "printf '%s' 'a\\b{{v}}'", accept: "sh", expect: (v) => `a\\b${v}` },
@@ -191,6 +192,7 @@ const TEMPLATES: Template[] = [
   { text: "alias p=printf; p {{v}}", accept: "none" },
   { text: "shopt -s extglob; printf '%s' {{v}}", accept: "none" },
   { text: "setopt rcquotes; printf '%s' {{v}}", accept: "none" },
+  { text: "set +eu; set +o noglob; printf '%s' {{v}}", accept: "sh", posix: true, expect: same },
   { text: "PS4={{v}} bash -xc true", accept: "none" },
   { text: "export PROMPT_COMMAND={{v}}", accept: "none" },
   { text: "env BASH_ENV={{v}} bash -c true", accept: "none" },
