@@ -229,7 +229,7 @@ function rootUsage(): string {
     "  --help, -h     show help (also `prj <command> --help`)",
     "  --version, -v  print the version",
     "",
-    "Environment: PRJ_LOG_LEVEL=error|warn|info|debug|trace, PRJ_TMUX_SOCKET=<name or path>, NO_COLOR",
+    "Environment: PRJ_LOG_LEVEL=error|warn|info|debug|trace, PRJ_TMUX_SOCKET=<name or path>, PRJ_TMUX=<tmux binary>, NO_COLOR",
     "",
   ];
   return lines.join("\n");

@@ -12,7 +12,7 @@ import { findProjectRoot, projectPaths, type ProjectPaths } from "../paths.ts";
 import { refuseLinkedDatabase, tmuxSocketOf } from "../project.ts";
 import type { LoadedCommand } from "../config/load.ts";
 import { log } from "../ui/log.ts";
-import { MIN_TMUX_VERSION, TMUX_INSTALL_HINT } from "../tmux/manager.ts";
+import { findTmux, MIN_TMUX_VERSION, TMUX_INSTALL_HINT } from "../tmux/manager.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -86,8 +86,8 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
 /** The tmux check, and the client's version when it could be read (the layout check needs it). */
 async function checkTmux(): Promise<{ check: DoctorCheck; version?: string }> {
   const title = "tmux";
-  const binary = Bun.which("tmux");
-  if (!binary) return { check: { id: "tmux", title, status: "fail", message: "tmux is not on PATH", hint: TMUX_INSTALL_HINT } };
+  const binary = Bun.which(findTmux());
+  if (!binary) return { check: { id: "tmux", title, status: "fail", message: process.env.PRJ_TMUX ? `PRJ_TMUX=${process.env.PRJ_TMUX} is not an executable tmux` : "tmux is not on PATH", hint: TMUX_INSTALL_HINT } };
   const result = await runProcess([binary, "-V"]);
   const version = result.stdout.trim().replace(/^tmux\s+/, "");
   const parsed = parseVersion(version);

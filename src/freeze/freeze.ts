@@ -9,7 +9,7 @@ import { PrjError } from "../errors.ts";
 import { sanitizeName } from "../naming.ts";
 import { directoryWriter, isInside, literal, sanitizeCommandName, Warnings } from "../import/common.ts";
 import type { TmuxManager } from "../tmux/manager.ts";
-import { parseRows } from "../tmux/parse.ts";
+import { formatOf, parseRows } from "../tmux/parse.ts";
 import { sessionTarget } from "../tmux/script.ts";
 
 export interface FrozenPane {
@@ -63,13 +63,17 @@ export function layoutGeometry(layout: string): string {
 export async function matchPresets(tmuxBinary: string, session: FrozenSession): Promise<void> {
   const { runProcess } = await import("../exec/runner.ts");
   const { log } = await import("../ui/log.ts");
-  const scratch = ["-L", `prj-freeze-${process.pid}-${Date.now().toString(36)}`, "-f", "/dev/null"];
+  // -u: the answers are read back byte for byte in any locale.
+  const scratch = ["-u", "-L", `prj-freeze-${process.pid}-${Date.now().toString(36)}`, "-f", "/dev/null"];
   try {
     for (const window of session.windows) {
       const size = /^[0-9a-f]{4},(\d+)x(\d+),/.exec(window.layout);
       if (window.panes.length < 2 || !size) continue;
       const target = `=w${window.index}:`;
       const argv = ["new-session", "-d", "-s", `w${window.index}`, "-x", size[1]!, "-y", size[2]!];
+      // tmux before 3.3 gives a detached session's first window 80x23 whatever -x/-y say; the
+      // scratch window must have the frozen window's size for the layouts to compare.
+      argv.push(";", "resize-window", "-t", target, "-x", size[1]!, "-y", size[2]!);
       for (const [option, value] of Object.entries(window.layoutOptions)) argv.push(";", "set-option", "-w", "-t", target, option, value);
       for (let pane = 1; pane < window.panes.length; pane++) argv.push(";", "split-window", "-d", "-t", target, ";", "select-layout", "-t", target, "tiled");
       for (const preset of PRESETS) argv.push(";", "select-layout", "-t", target, preset, ";", "display-message", "-p", "-t", target, `${preset}\t#{window_layout}`);
@@ -97,7 +101,7 @@ export async function readSession(tmux: TmuxManager, name: string): Promise<Froz
   const info = await tmux.getSessionInfo(name);
   if (!info) return undefined;
   const fields = ["window_index", "automatic-rename", ...LAYOUT_OPTIONS] as const;
-  const result = await tmux.run(["list-windows", "-t", sessionTarget(name), "-F", fields.map((field) => `#{${field}}`).join("\t")]);
+  const result = await tmux.run(["list-windows", "-t", sessionTarget(name), "-F", formatOf(fields)]);
   if (result.exitCode !== 0) throw new PrjError(`cannot list the windows of ${name}: ${result.stderr.trim()}`);
   const rows = new Map(parseRows(result.stdout, fields, "list-windows").map((row) => [Number(row.window_index), row]));
   const windows = new Map<number, FrozenWindow>();

@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { PrjError, TmuxError } from "../errors.ts";
 import { runProcess, type ProcessResult } from "../exec/runner.ts";
 import { cacheDir, sessionEndsFile } from "../paths.ts";
 import { log, logs } from "../ui/log.ts";
 import type { SessionSpec } from "../plan/types.ts";
-import { formatOf, isNoServer, parseRows } from "./parse.ts";
+import { decodeVis, encodesWindowNames, FIELD_SEPARATOR, formatOf, isNoServer, parseRows, ROW_END, undoOutputEscaping, versionOfRows } from "./parse.ts";
 import { tmuxCommandLine } from "./quote.ts";
 import { sessionCreationCommands, sessionTarget } from "./script.ts";
 
@@ -81,7 +81,8 @@ const PANE_FIELDS = [
   "pane_active",
 ] as const;
 
-const SECTION_MARK = "prj:section";
+/** A line between the parts of one batched answer; made of the same random token, so no value can hold it. */
+const SECTION_MARK = `${FIELD_SEPARATOR}section${ROW_END}`;
 
 /**
  * Talks to one tmux server. Every query names its fields explicitly and every
@@ -132,16 +133,62 @@ export class TmuxManager {
     return resolved === this.socketPath();
   }
 
-  /** The argv prefix that selects this manager's server. */
+  /**
+   * The argv prefix of every client that reads or changes state. `-u` makes
+   * what tmux prints byte-exact in any locale: without it a client in `LANG=C`,
+   * `LC_ALL=C` or no locale at all gets every tab, control byte and non-ASCII
+   * byte of the output replaced by `_`. (What a client sends is never changed.)
+   */
   baseArgv(): string[] {
-    if (!this.socket) return [this.binary];
-    return [this.binary, this.socket.includes("/") ? "-S" : "-L", this.socket];
+    return [this.binary, "-u", ...this.serverArgs()];
   }
 
-  /** Runs one tmux client; `display` replaces the argv in debug logs. */
+  /** The flags that select this manager's server (none for the default server). */
+  private serverArgs(): string[] {
+    if (!this.socket) return [];
+    return [this.socket.includes("/") ? "-S" : "-L", this.socket];
+  }
+
+  /**
+   * Runs one tmux client; `display` replaces the argv in debug logs.
+   *
+   * A client that loses its server before any answer is tried once more: a
+   * server whose last session was just killed is still shutting down for a
+   * moment, and it drops new clients ("server exited unexpectedly") until it
+   * is gone and a new one can start. When the second try fails the same way
+   * while a server still answers on the socket, the client and the server are
+   * different tmux versions that cannot talk (a {@link TmuxVersionMismatchError}).
+   */
   async run(args: string[], options: { stdin?: string; display?: string } = {}): Promise<ProcessResult> {
     const argv = [...this.baseArgv(), ...args];
-    return runProcess(argv, { stdin: options.stdin, display: options.display });
+    const first = await runProcess(argv, { stdin: options.stdin, display: options.display });
+    if (!lostServer(first)) return first;
+    log.debug(`tmux lost its server (${first.stderr.trim() || `exit ${first.exitCode}, nothing said`}); trying once more`);
+    const second = await runProcess(argv, { stdin: options.stdin, display: options.display });
+    if (lostServer(second) && (await socketAnswers(this.socketPath()))) {
+      const mismatch = await this.versionMismatch();
+      if (mismatch) throw mismatch;
+    }
+    return second;
+  }
+
+  /**
+   * The error for a server this client cannot talk to, naming both versions,
+   * or undefined when the server turns out to be of the client's own version.
+   */
+  private async versionMismatch(): Promise<TmuxVersionMismatchError | undefined> {
+    const clientVersion = await this.version().catch(() => "");
+    const server = await serverProcess(this.socketPath());
+    if (server?.version && server.version === clientVersion) return undefined;
+    return new TmuxVersionMismatchError({
+      clientVersion,
+      clientBinary: this.binary,
+      serverVersion: server?.version,
+      serverBinary: server?.binary,
+      serverReplaced: server?.replaced ?? false,
+      socket: this.socketPath(),
+      serverArgs: this.serverArgs(),
+    });
   }
 
   /**
@@ -180,7 +227,7 @@ export class TmuxManager {
     return version;
   }
 
-  /** Every session on the server; an absent server has none. */
+  /** Every session on the server; an absent server has none. Names with any characters in them are read whole. */
   async listSessions(): Promise<TmuxSession[]> {
     const result = await this.run(["list-sessions", "-F", formatOf(SESSION_FIELDS)]);
     if (result.exitCode !== 0) {
@@ -261,10 +308,11 @@ export class TmuxManager {
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new PrjError(`cannot attach to ${name}: no terminal`, {
-        hint: `run \`${this.baseArgv().join(" ")} attach -t '=${name}'\` from a terminal`,
+        hint: `run \`${[this.binary, ...this.serverArgs()].join(" ")} attach -t '=${name}'\` from a terminal`,
       });
     }
-    const argv = [...this.baseArgv(), "attach-session", "-t", sessionTarget(name)];
+    // No -u here: whether the terminal takes UTF-8 is for tmux to tell from the user's locale.
+    const argv = [this.binary, ...this.serverArgs(), "attach-session", "-t", sessionTarget(name)];
     if (logs("debug")) log.debug(`exec: ${argv.join(" ")}`);
     const child = Bun.spawn(argv, {
       env: process.env as Record<string, string>,
@@ -273,7 +321,14 @@ export class TmuxManager {
       stderr: "inherit",
     });
     const code = await child.exited;
-    if (code !== 0) throw new TmuxError("attach-session", `exit status ${code}`);
+    if (code !== 0) {
+      // attach-session says nothing when the server is of another version; tell why.
+      if (await socketAnswers(this.socketPath())) {
+        const mismatch = await this.versionMismatch().catch(() => undefined);
+        if (mismatch && !(await this.sessionExists(name).catch(() => false))) throw mismatch;
+      }
+      throw new TmuxError("attach-session", `exit status ${code}`);
+    }
   }
 
   /** Windows, panes and environment of one session, read with a single tmux client. */
@@ -293,8 +348,10 @@ export class TmuxManager {
     const [sessionText = "", paneText = "", environmentText = ""] = result.stdout.split(`${SECTION_MARK}\n`);
     const session = parseRows(sessionText, SESSION_FIELDS, "list-sessions").map(toSession)[0];
     if (!session) return undefined;
-    const panes = parseRows(paneText, PANE_FIELDS, "list-panes").map(toPane);
-    return { session, panes, environment: parseEnvironment(environmentText) };
+    const version = versionOfRows(sessionText) ?? "";
+    const decodeName = encodesWindowNames(version) ? decodeVis : (name: string) => name;
+    const panes = parseRows(paneText, PANE_FIELDS, "list-panes").map((row) => toPane(row, decodeName));
+    return { session, panes, environment: parseEnvironment(environmentText, version) };
   }
 }
 
@@ -320,8 +377,110 @@ export function parentDeathTool(): string | undefined {
   return path && /^[\w/.-]+$/.test(path) ? path : undefined;
 }
 
-function findTmux(): string {
-  return Bun.which("tmux") ?? "tmux";
+/**
+ * The tmux prj runs: `$PRJ_TMUX` when set (a path, or a name looked up on
+ * PATH), else `tmux` on PATH. Tests and CI point it at another version.
+ */
+export function findTmux(env: Record<string, string | undefined> = process.env): string {
+  const wanted = env.PRJ_TMUX || "tmux";
+  if (wanted.includes("/")) return resolve(wanted);
+  return Bun.which(wanted) ?? wanted;
+}
+
+/**
+ * A tmux client that cannot talk to the running server: they are different
+ * versions (tmux was upgraded, or another tmux comes first on PATH), and the
+ * client just exits. Only restarting the server, or using its own tmux, helps.
+ */
+export class TmuxVersionMismatchError extends PrjError {
+  constructor(details: {
+    clientVersion: string;
+    clientBinary: string;
+    serverVersion?: string;
+    serverBinary?: string;
+    serverReplaced: boolean;
+    socket: string;
+    serverArgs: string[];
+  }) {
+    const client = `tmux ${details.clientVersion || "(unknown version)"} (${details.clientBinary})`;
+    const server = details.serverVersion
+      ? `tmux ${details.serverVersion}${details.serverBinary ? ` (${details.serverBinary})` : ""}`
+      : details.serverReplaced
+        ? "a tmux whose binary has been replaced since it started (an upgrade)"
+        : "a tmux of another version";
+    const killServer = ["tmux", ...details.serverArgs, "kill-server"].join(" ");
+    const useServers = details.serverBinary && !details.serverReplaced ? `, or run prj with the server's own tmux: PRJ_TMUX=${details.serverBinary}` : "";
+    super(`${client} cannot talk to the tmux server on ${details.socket}, which runs ${server}`, {
+      hint: `restart the server so it runs your tmux (\`${killServer}\` ends every session on it)${useServers}`,
+    });
+  }
+}
+
+/** A client that lost its server before it printed anything: exit status 1 with nothing said, or tmux's own words for it. */
+function lostServer(result: ProcessResult): boolean {
+  if (result.exitCode === 0 || result.stdout !== "") return false;
+  const said = result.stderr.trim();
+  return said === "" || said === "server exited unexpectedly" || said === "lost server";
+}
+
+/** Whether something accepts connections on the unix socket `path`: a live tmux server. */
+async function socketAnswers(path: string): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ unix: path, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch (error) {
+    log.debug(`nothing answers on ${path} (${String(error)})`);
+    return false;
+  }
+}
+
+/**
+ * The process listening on the tmux socket `path`, found through /proc (Linux;
+ * elsewhere undefined): its binary, that binary's version, and whether the
+ * binary was replaced after the server started.
+ */
+async function serverProcess(path: string): Promise<{ binary?: string; version?: string; replaced: boolean } | undefined> {
+  let inode: string | undefined;
+  try {
+    for (const line of readFileSync("/proc/net/unix", "utf8").split("\n")) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length >= 8 && fields.slice(7).join(" ") === path) inode = fields[6];
+    }
+  } catch (error) {
+    log.debug(`cannot read /proc/net/unix (${String(error)}); the server's version stays unknown`);
+    return undefined;
+  }
+  if (!inode) return undefined;
+  const wanted = `socket:[${inode}]`;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // another user's process, or one that just ended: not our server
+    }
+    const listens = fds.some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === wanted;
+      } catch {
+        return false; // the descriptor closed while we looked
+      }
+    });
+    if (!listens) continue;
+    let binary: string;
+    try {
+      binary = readlinkSync(`/proc/${pid}/exe`);
+    } catch (error) {
+      log.debug(`cannot read the tmux server's binary (pid ${pid}): ${String(error)}`);
+      return { replaced: false };
+    }
+    if (binary.endsWith(" (deleted)")) return { binary: binary.slice(0, -" (deleted)".length), replaced: true };
+    const result = await runProcess([binary, "-V"]).catch(() => undefined);
+    const version = result?.exitCode === 0 ? result.stdout.trim().replace(/^tmux\s+/, "") : undefined;
+    return { binary, version, replaced: false };
+  }
+  return undefined;
 }
 
 /** Filter values are formats themselves; session names from prj are sanitised, but others may hold `#`, `,` or `}`. */
@@ -348,10 +507,10 @@ function toSession(row: Record<(typeof SESSION_FIELDS)[number], string>): TmuxSe
   };
 }
 
-function toPane(row: Record<(typeof PANE_FIELDS)[number], string>): TmuxPane {
+function toPane(row: Record<(typeof PANE_FIELDS)[number], string>, decodeName: (name: string) => string): TmuxPane {
   return {
     windowIndex: Number(row.window_index),
-    windowName: row.window_name,
+    windowName: decodeName(row.window_name),
     windowActive: row.window_active === "1",
     windowLayout: row.window_layout,
     index: Number(row.pane_index),
@@ -363,14 +522,28 @@ function toPane(row: Record<(typeof PANE_FIELDS)[number], string>): TmuxPane {
   };
 }
 
-/** `show-environment` prints `KEY=value` and `-KEY` for removed variables. */
-function parseEnvironment(text: string): Record<string, string> {
+/**
+ * `show-environment` prints `KEY=value` and `-KEY` for removed variables, each
+ * value raw: a line that starts no variable continues the value before it (a
+ * value with a newline in it).
+ */
+export function parseEnvironment(text: string, serverVersion = ""): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("-")) continue;
-    const equals = line.indexOf("=");
-    if (equals > 0) environment[line.slice(0, equals)] = line.slice(equals + 1);
+  let last: string | undefined;
+  for (const line of text.replace(/\n$/, "").split("\n")) {
+    const variable = /^(-?)([A-Za-z_][A-Za-z0-9_]*)(=|$)/.exec(line);
+    if (variable?.[1] === "-") {
+      last = undefined;
+      continue;
+    }
+    if (variable?.[3] === "=") {
+      last = variable[2]!;
+      environment[last] = line.slice(last.length + 1);
+    } else if (last !== undefined) {
+      environment[last] += `\n${line}`;
+    }
   }
+  for (const key of Object.keys(environment)) environment[key] = undoOutputEscaping(environment[key]!, serverVersion);
   return environment;
 }
 

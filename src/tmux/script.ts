@@ -133,6 +133,7 @@ export function sessionCreationCommands(
   }
   newSession.push(...paneArgv(spec.shell, first.panes[0]!.command, { plainShell: spec.plainPanesUseShell }));
   commands.push(newSession);
+  if (spec.size) commands.push(firstWindowSizeOnOldServers(target, spec.size));
   // new-session -e also writes the session environment, which later windows
   // inherit; put back what only the first window was meant to have.
   for (const key of Object.keys(firstPaneEnvironment)) {
@@ -175,6 +176,27 @@ export function sessionCreationCommands(
   }
   if (options.recordEndsTo) commands.push(...endRecorderCommands(options.recordEndsTo, options));
   return commands;
+}
+
+/**
+ * tmux before 3.3 makes the first window of a detached session 80x23 whatever
+ * `new-session -x/-y` say (the windows after it do follow them), so its panes
+ * and layout would be worked out for the wrong size. This sizes it explicitly
+ * when the server is older than 3.3. `resize-window` also pins the window at
+ * that size (window-size manual), so the window's option is unset again at
+ * once: with no client attached the size stays, and the first client to attach
+ * resizes the window to its terminal, as on later servers. tmux itself decides,
+ * from the server's `#{version}` (the client's `-V` may be another version),
+ * because the batch runs before prj has asked the server anything.
+ */
+export function firstWindowSizeOnOldServers(target: string, size: { columns: number; rows: number }): string[] {
+  const resize = [
+    ["resize-window", "-t", target, "-x", String(size.columns), "-y", String(size.rows)],
+    ["set-option", "-w", "-u", "-t", target, "window-size"],
+  ];
+  // String order: "3.2a" < "3.3" < "3.3a"; development builds ("next-3.3") and OpenBSD's own
+  // ("openbsd-7.x") sort after every release number and are left alone.
+  return ["if-shell", "-F", "#{<:#{version},3.3}", resize.map(tmuxCommandLine).join(" ; ")];
 }
 
 /** Windows of up to this many panes are split without re-tiling in between (when at least 80x24). */

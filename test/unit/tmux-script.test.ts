@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import type { SessionSpec } from "../../src/plan/types.ts";
 import { escapeFormat, tmuxCommandLine, tmuxQuote } from "../../src/tmux/quote.ts";
 import { endRecorderCommands, EXIT_ON_INTERRUPT, PANE_WRAPPER, paneArgv, SESSION_CLOSED_HOOK, sessionCreationCommands } from "../../src/tmux/script.ts";
-import { parseRows } from "../../src/tmux/parse.ts";
 
 const pane = (command?: string, focus = false) => ({ command, workingDirectory: "/w", environment: {}, focus });
 
@@ -195,14 +194,5 @@ describe("endRecorderCommands", () => {
       expect(script).toBeDefined();
       expect(script).not.toMatch(/\\\\|\\'/);
     }
-  });
-});
-
-describe("parseRows", () => {
-  test("parses tab-separated rows", () => {
-    expect(parseRows("a\tb\nc\td\n", ["x", "y"] as const, "t")).toEqual([{ x: "a", y: "b" }, { x: "c", y: "d" }]);
-  });
-  test("a short row is an error, not a guess", () => {
-    expect(() => parseRows("a\n", ["x", "y"] as const, "t")).toThrow(/1 fields, wanted 2/);
   });
 });
