@@ -96,9 +96,12 @@ export class PrivateTmux {
     this.socket = `prj-${label}-${process.pid}-${socketCounter}`;
   }
 
-  /** Runs tmux against this server only; `-f /dev/null` keeps the developer's tmux.conf out. */
+  /**
+   * Runs tmux against this server only; `-f /dev/null` keeps the developer's tmux.conf out,
+   * and `-u` keeps tabs and non-ASCII in what it prints when the tests run without a UTF-8 locale.
+   */
   async tmux(...args: string[]): Promise<RunResult> {
-    return run(["tmux", "-L", this.socket, "-f", "/dev/null", ...args]);
+    return run(["tmux", "-u", "-L", this.socket, "-f", "/dev/null", ...args]);
   }
 
   /** Runs tmux and returns stdout, throwing on failure. */
