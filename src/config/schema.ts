@@ -77,6 +77,12 @@ const WindowName = Type.String({
   patternMessage: "window name {value} contains a control character (a tab, a newline, …); window names are plain text on one line",
 });
 
+/** A window's own name may also be empty: a window named "" (as tmuxp's `window_name: ''`), which tmux then never renames. */
+const OwnWindowName = Type.String({
+  pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+  patternMessage: "window name {value} contains a control character (a tab, a newline, …); window names are plain text on one line",
+});
+
 const StringOrList = Type.Union([Type.String(), Type.Array(Type.String())], {
   expected: "a string or a list of strings",
 });
@@ -200,7 +206,7 @@ export type Pane = Static<typeof Pane>;
 /** A tmux window. Always a mapping, so there is one shape to document. */
 export const Window = Type.Object(
   {
-    name: Type.Optional(WindowName),
+    name: Type.Optional(OwnWindowName),
     command: Type.Optional(StringOrList),
     working_directory: Type.Optional(Type.String({ minLength: 1 })),
     environment: Type.Optional(EnvMap),

@@ -365,6 +365,7 @@ function planWindow(
   );
   return {
     name: window.name ? checkedWindowName(render(window.name, [...path, "name"]), () => at([...path, "name"])) : "",
+    ...(window.name === "" ? { emptyName: true } : {}),
     workingDirectory: dir,
     environment,
     // Checked here, after rendering: a value tmux 3.3a cannot parse kills its whole server (tmux/layout.ts).

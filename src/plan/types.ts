@@ -17,7 +17,9 @@ export interface PaneSpec {
 }
 
 export interface WindowSpec {
+  /** "" lets tmux name the window after its program, unless `emptyName` asks for a window named "". */
   name: string;
+  emptyName?: boolean;
   workingDirectory: string;
   environment: Record<string, string>;
   layout?: string;

@@ -125,7 +125,7 @@ export function sessionCreationCommands(
   const newSession = ["new-session", "-d", "-s", spec.name];
   if (spec.size) newSession.push("-x", String(spec.size.columns), "-y", String(spec.size.rows));
   // A window without a name is left to tmux's automatic-rename, as tmuxinator and tmuxp leave it.
-  if (first.name) newSession.push("-n", escapeFormat(first.name));
+  if (first.name || first.emptyName) newSession.push("-n", escapeFormat(first.name));
   newSession.push("-c", escapeFormat(first.panes[0]!.workingDirectory));
   const firstPaneEnvironment = paneEnvironment(first, first.panes[0]!);
   for (const [key, value] of Object.entries({ ...spec.environment, ...firstPaneEnvironment })) {
@@ -159,7 +159,7 @@ export function sessionCreationCommands(
   let focused = first.focus;
   for (const window of rest) {
     const newWindow = ["new-window", "-d", "-t", target];
-    if (window.name) newWindow.push("-n", escapeFormat(window.name));
+    if (window.name || window.emptyName) newWindow.push("-n", escapeFormat(window.name));
     newWindow.push("-c", escapeFormat(window.panes[0]!.workingDirectory));
     for (const [key, value] of Object.entries(paneEnvironment(window, window.panes[0]!))) {
       newWindow.push("-e", `${key}=${value}`);
