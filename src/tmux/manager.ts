@@ -215,6 +215,12 @@ export class TmuxManager {
       const stat = statSync(this.binary);
       key = `${this.binary}\t${stat.size}\t${stat.mtimeMs}`;
     } catch (error) {
+      if (process.env.PRJ_TMUX) {
+        throw new PrjError(`PRJ_TMUX=${process.env.PRJ_TMUX} is not a tmux binary (${this.binary} does not exist)`, {
+          hint: "point PRJ_TMUX at a tmux 3.2 or newer, or unset it to use the tmux on PATH",
+          cause: error,
+        });
+      }
       throw new PrjError(`tmux is not installed (looked for ${this.binary})`, { hint: TMUX_INSTALL_HINT, cause: error });
     }
     const cacheFile = `${cacheDir()}/tmux-version`;
@@ -410,7 +416,7 @@ export class TmuxVersionMismatchError extends PrjError {
         : "a tmux of another version";
     const killServer = ["tmux", ...details.serverArgs, "kill-server"].join(" ");
     const useServers = details.serverBinary && !details.serverReplaced ? `, or run prj with the server's own tmux: PRJ_TMUX=${details.serverBinary}` : "";
-    super(`${client} cannot talk to the tmux server on ${details.socket}, which runs ${server}`, {
+    super(`${client} cannot talk to the tmux server on ${details.socket}, which runs ${server}: restart that server, or run prj with its tmux`, {
       hint: `restart the server so it runs your tmux (\`${killServer}\` ends every session on it)${useServers}`,
     });
   }
@@ -445,7 +451,8 @@ async function serverProcess(path: string): Promise<{ binary?: string; version?:
   try {
     for (const line of readFileSync("/proc/net/unix", "utf8").split("\n")) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length >= 8 && fields.slice(7).join(" ") === path) inode = fields[6];
+      // The listening socket (flags __SO_ACCEPTCON); the server's accepted connections carry the path too.
+      if (fields.length >= 8 && fields[3] === "00010000" && fields.slice(7).join(" ") === path) inode = fields[6];
     }
   } catch (error) {
     log.debug(`cannot read /proc/net/unix (${String(error)}); the server's version stays unknown`);
