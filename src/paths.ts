@@ -36,6 +36,11 @@ export function logDir(): string {
   return join(dataHome(), "prunejuice", "logs");
 }
 
+/** The machine-wide registry of port blocks, shared by every project (SPEC §8). */
+export function portRegistryPath(env: Env = process.env): string {
+  return join(dataHome(env), "prunejuice", "ports.db");
+}
+
 /** Where tmux itself appends the end time of sessions it closes (see docs/decisions-observability.md). */
 export function sessionEndsFile(): string {
   return join(dataHome(), "prunejuice", "session-ends.tsv");

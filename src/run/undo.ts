@@ -10,6 +10,7 @@ import { deleteBranchIfUnchanged, git } from "../git/worktree.ts";
 import type { SessionLifecycleManager } from "../sessions/lifecycle.ts";
 import type { StateStore } from "../state/db.ts";
 import { log } from "../ui/log.ts";
+import { releaseWorktree } from "../worktrees/ports.ts";
 
 export type UndoEntry =
   | { kind: "kill-session"; name: string; tmuxId: string }
@@ -74,7 +75,7 @@ async function undo(entry: UndoEntry, context: UndoContext, report: UndoReport):
       }
       // --force only because of the copied files; the check above is the guard.
       await git(context.root, ["worktree", "remove", "--force", entry.path]);
-      context.store.markWorktreeRemoved(entry.path);
+      releaseWorktree(context.store, { projectPath: context.root, path: entry.path });
       context.store.recordEvent({
         kind: "worktree.removed",
         status: "succeeded",

@@ -200,7 +200,7 @@ export async function applyDiff(context: ReconcileContext, observation: Observat
   const nothing =
     diff.endedSessions.length + diff.adoptedSessions.length + diff.interruptedRuns.length + diff.missingWorktrees.length + diff.adoptedWorktrees.length === 0;
   if (nothing) return result;
-  const { recordWorktree } = await import("../worktrees/ports.ts");
+  const { recordWorktree, releaseWorktree } = await import("../worktrees/ports.ts");
   const { currentBranch } = await import("../project.ts");
   const { processIsAlive } = await import("../state/db.ts");
   store.immediate(() => {
@@ -236,7 +236,7 @@ export async function applyDiff(context: ReconcileContext, observation: Observat
     }
     if (diff.interruptedRuns.length) result.interrupted = store.markInterruptedEvents(project.root, processIsAlive);
     for (const row of diff.missingWorktrees) {
-      if (!store.markWorktreeRemoved(row.path)) continue;
+      if (!releaseWorktree(store, { projectPath: project.root, path: row.path })) continue;
       store.recordEvent({
         kind: "worktree.removed",
         status: "succeeded",

@@ -22,7 +22,7 @@ import { sessionsOfProject } from "../sessions/queries.ts";
 import type { StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
 import { log } from "../ui/log.ts";
-import { recordWorktree } from "./ports.ts";
+import { recordWorktree, releaseWorktree } from "./ports.ts";
 
 export interface WorktreeListing {
   path: string;
@@ -194,7 +194,7 @@ export async function removeProjectWorktree(
     const force = options.force && worktree.locked ? ["--force", "--force"] : ["--force"];
     await git(project.root, ["worktree", "remove", ...force, worktree.path]);
   }
-  store.markWorktreeRemoved(worktree.path);
+  releaseWorktree(store, { projectPath: project.root, path: worktree.path });
   let branchDeleted = false;
   if (options.deleteBranch && worktree.branch) {
     await git(project.root, ["branch", "-D", "--", worktree.branch]);

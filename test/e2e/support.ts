@@ -158,6 +158,12 @@ const EVENT_VIEW = "SELECT id, kind, status, command, session_name, error, ended
  * It reads back what tmux, git and the state database say.
  */
 export class World {
+  /**
+   * This world's `XDG_DATA_HOME`: the machine-wide port registry lives there, so
+   * one test's projects never hold the blocks the next test expects.
+   */
+  readonly dataHome = tempDir("data-");
+
   private constructor(
     /** The project's main checkout (its real path, as git reports it), or the empty directory. */
     readonly root: string,
@@ -193,7 +199,7 @@ export class World {
 
   /** The environment a prj of this world runs with; `env` adds to it (undefined removes). */
   env(env: Env = {}): Env {
-    return { PRJ_TMUX_SOCKET: this.socket, ...env };
+    return { PRJ_TMUX_SOCKET: this.socket, XDG_DATA_HOME: this.dataHome, ...env };
   }
 
   /** Runs the prj under test in `cwd` (the world's directory by default) against this world's tmux server. */
