@@ -58,12 +58,20 @@ export async function runNamedCommand(
 /**
  * Whether the run ends by attaching, decided before anything runs. Attaching
  * needs a terminal, unless prj runs inside tmux on the same server (it then
- * switches the client). Without one, an explicit `--attach` is an input error
- * (exit 2, nothing created), and `auto_attach` from the config is skipped.
+ * switches the client), and must not happen inside tmux on another server.
+ * Where it cannot, an explicit `--attach` is an input error (exit 2, nothing
+ * created), and `auto_attach` from the config is skipped.
  */
 async function decideAttach(plan: RunPlan, cliAttach: boolean | undefined, tmux: TmuxManager): Promise<boolean> {
   const wanted = cliAttach ?? plan.session?.autoAttach ?? false;
   if (!wanted || !plan.session || tmux.isCurrentServer()) return wanted;
+  if (process.env.TMUX) {
+    // Inside tmux on another server, attaching would nest one tmux in the other (TmuxManager.attachSession).
+    const hint = "detach first (prefix + d) and run `prj attach NAME` outside tmux";
+    if (cliAttach) throw new UsageError("cannot --attach: you are inside tmux on another server than the project's, and attaching would nest tmux", hint);
+    log.info("not attaching: you are inside tmux on another server, and attaching would nest tmux");
+    return false;
+  }
   // node:tty rather than process.stdin/stdout, whose streams cost ~10 ms to build.
   const { isatty } = await import("node:tty");
   if (isatty(0) && isatty(1)) return true;

@@ -11,6 +11,9 @@ import { sessionCreationCommands, sessionTarget } from "./script.ts";
 
 export const MIN_TMUX_VERSION = { major: 3, minor: 2 };
 
+/** How long a server that is shutting down gets to be gone before prj's second try. */
+const SERVER_EXIT_WAIT_MS = 1500;
+
 /** A live session as tmux reports it, with prj's identity tags (empty when untagged). */
 export interface TmuxSession {
   id: string;
@@ -164,6 +167,10 @@ export class TmuxManager {
     const first = await runProcess(argv, { stdin: options.stdin, display: options.display });
     if (!lostServer(first)) return first;
     log.debug(`tmux lost its server (${first.stderr.trim() || `exit ${first.exitCode}, nothing said`}); trying once more`);
+    // A server still shutting down keeps accepting clients until it is gone; a server of another
+    // version never goes, and is recognised below, after the second try.
+    const deadline = Date.now() + SERVER_EXIT_WAIT_MS;
+    while (Date.now() < deadline && (await socketAnswers(this.socketPath()))) await Bun.sleep(10);
     const second = await runProcess(argv, { stdin: options.stdin, display: options.display });
     if (lostServer(second) && (await socketAnswers(this.socketPath()))) {
       const mismatch = await this.versionMismatch();
@@ -305,12 +312,26 @@ export class TmuxManager {
   /**
    * Inside tmux on the same server the client switches; outside, tmux attaches
    * with this process's terminal. Without a terminal there is nothing to attach.
+   * Inside tmux on another server it refuses: tmux only notices nesting within
+   * one server, so the attach would silently run one tmux inside the other.
    */
   async attachSession(name: string, options: { insideTmux: boolean }): Promise<void> {
     if (options.insideTmux) {
       const result = await this.run(["switch-client", "-t", sessionTarget(name)]);
       if (result.exitCode !== 0) throw new TmuxError("switch-client", result.stderr);
       return;
+    }
+    const current = process.env.TMUX?.split(",")[0];
+    if (current) {
+      throw new PrjError(
+        `cannot attach to ${name} here: you are inside tmux on another server (${current}) than the session's (${this.socketPath()}), and attaching would nest one tmux inside the other`,
+        {
+          hint:
+            `detach first (prefix + d, Ctrl-b d by default) and run \`prj attach ${name}\` from the terminal outside tmux, ` +
+            `or attach from another terminal with \`${[this.binary, ...this.serverArgs()].join(" ")} attach -t '=${name}'\`; ` +
+            `to nest on purpose, run \`TMUX= prj attach ${name}\``,
+        },
+      );
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new PrjError(`cannot attach to ${name}: no terminal`, {
