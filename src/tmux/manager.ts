@@ -167,14 +167,15 @@ export class TmuxManager {
     const first = await runProcess(argv, { stdin: options.stdin, display: options.display });
     if (!lostServer(first)) return first;
     log.debug(`tmux lost its server (${first.stderr.trim() || `exit ${first.exitCode}, nothing said`}); trying once more`);
-    // A server still shutting down keeps accepting clients until it is gone; a server of another
-    // version never goes, and is recognised below, after the second try.
-    const deadline = Date.now() + SERVER_EXIT_WAIT_MS;
+    // A server still shutting down keeps accepting clients until it is gone. A server of another
+    // version never goes: when /proc already tells it apart, the wait is short.
+    const mismatch = await this.versionMismatch();
+    const deadline = Date.now() + (mismatch?.serverKnown ? SERVER_EXIT_WAIT_MS / 10 : SERVER_EXIT_WAIT_MS);
     while (Date.now() < deadline && (await socketAnswers(this.socketPath()))) await Bun.sleep(10);
     const second = await runProcess(argv, { stdin: options.stdin, display: options.display });
     if (lostServer(second) && (await socketAnswers(this.socketPath()))) {
-      const mismatch = await this.versionMismatch();
-      if (mismatch) throw mismatch;
+      const confirmed = mismatch ?? (await this.versionMismatch());
+      if (confirmed) throw confirmed;
     }
     return second;
   }
@@ -420,6 +421,9 @@ export function findTmux(env: Record<string, string | undefined> = process.env):
  * client just exits. Only restarting the server, or using its own tmux, helps.
  */
 export class TmuxVersionMismatchError extends PrjError {
+  /** Whether the server's own version (or its replaced binary) was found, not just guessed. */
+  readonly serverKnown: boolean;
+
   constructor(details: {
     clientVersion: string;
     clientBinary: string;
@@ -440,6 +444,7 @@ export class TmuxVersionMismatchError extends PrjError {
     super(`${client} cannot talk to the tmux server on ${details.socket}, which runs ${server}: restart that server, or run prj with its tmux`, {
       hint: `restart the server so it runs your tmux (\`${killServer}\` ends every session on it)${useServers}`,
     });
+    this.serverKnown = Boolean(details.serverVersion) || details.serverReplaced;
   }
 }
 

@@ -5,7 +5,7 @@
 // trixie-backports' 3.7c); without them these tests are skipped, and say so.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { run } from "../helpers/world.ts";
 import { expectExit, jsonOf, repoRoot, worlds } from "./support.ts";
@@ -16,7 +16,7 @@ const newWorld = worlds();
 /** A tmux fetched for the tests: the variable's path, else where scripts/test puts that suite's tmux. */
 function fetchedTmux(variable: string, suite: string): string | undefined {
   const path = process.env[variable] || join(process.env.PRJ_TOOLS_DIR || join(repoRoot, ".tools"), `tmux-${suite}`, "bin", "tmux");
-  return existsSync(path) ? path : undefined;
+  return existsSync(path) ? resolve(path) : undefined;
 }
 
 async function versionOf(binary: string): Promise<string> {

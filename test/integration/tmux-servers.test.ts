@@ -13,7 +13,7 @@ import { firstWindowSizeOnOldServers } from "../../src/tmux/script.ts";
 import { run } from "../helpers/world.ts";
 
 const repoRoot = resolve(import.meta.dir, "../..");
-const OLD = [process.env.PRJ_TEST_TMUX_OLD, join(process.env.PRJ_TOOLS_DIR || join(repoRoot, ".tools"), "tmux-bullseye", "bin", "tmux")].find(
+const OLD = [process.env.PRJ_TEST_TMUX_OLD && resolve(process.env.PRJ_TEST_TMUX_OLD), join(process.env.PRJ_TOOLS_DIR || join(repoRoot, ".tools"), "tmux-bullseye", "bin", "tmux")].find(
   (path) => path && existsSync(path),
 );
 
