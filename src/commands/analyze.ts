@@ -12,7 +12,7 @@ const sessionUsage = defineCommand({
     const timeframe = parseTimeframe(args.timeframe ?? "7d");
     const { withReportContext } = await import("../sessions/context.ts");
     const { sessionUsage: usageOf } = await import("../state/reports.ts");
-    const usage = await withReportContext(({ project, store }) => ({ project: project.root, ...usageOf(store, project.root, timeframe) }));
+    const usage = await withReportContext(({ project, store }) => ({ project: project.root, ...usageOf(store, timeframe) }));
     if (args.json) return printJson(usage);
     const { renderUsage } = await import("../ui/reports.ts");
     const fancy = useColor();

@@ -7,7 +7,7 @@ const sessions = defineCommand({
   async run({ args }) {
     const { withReportContext } = await import("../sessions/context.ts");
     const { sessionStats } = await import("../state/reports.ts");
-    const stats = await withReportContext(({ project, store }) => ({ project: project.root, ...sessionStats(store, project.root) }));
+    const stats = await withReportContext(({ project, store }) => ({ project: project.root, ...sessionStats(store) }));
     if (args.json) return printJson(stats);
     const { renderStats } = await import("../ui/reports.ts");
     writeOut(renderStats(stats));

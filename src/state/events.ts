@@ -64,23 +64,23 @@ export function recordEvent(db: Database, input: RecordEventInput): number {
 
 /** A project's events, newest first, optionally filtered by status and command. */
 export function listEvents(db: Database, input: ListEventsInput): EventRow[] {
+  // A filter is in the SQL only when given: SQLite uses no index for `$x IS NULL OR x = $x`,
+  // and at a million events that is a scan of all of them.
+  const params: Record<string, string | number> = { projectPath: input.projectPath, limit: input.limit ?? -1 };
+  let where = "project_path = $projectPath";
+  if (input.status !== undefined) {
+    where += " AND status = $status";
+    params.status = input.status;
+  }
+  if (input.command !== undefined) {
+    where += " AND command = $command";
+    params.command = input.command;
+  }
   return guard("list events", () =>
     db
-      .query<RawEventRow, SQLQueryBindings>(
-        `SELECT ${EVENT_COLUMNS} FROM events
-         WHERE project_path = $projectPath
-           AND ($status IS NULL OR status = $status)
-           AND ($command IS NULL OR command = $command)
-         ORDER BY started_at DESC, id DESC
-         LIMIT $limit`,
-      )
-      .all({
-        projectPath: input.projectPath,
-        status: input.status ?? null,
-        command: input.command ?? null,
-        // A negative LIMIT is SQLite for "no limit".
-        limit: input.limit ?? -1,
-      })
+      // A negative LIMIT is SQLite for "no limit".
+      .query<RawEventRow, SQLQueryBindings>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY started_at DESC, id DESC LIMIT $limit`)
+      .all(params)
       .map(parseEvent),
   );
 }

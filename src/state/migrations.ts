@@ -100,4 +100,25 @@ export const migrations: readonly string[] = [
   -- before this migration and for adopted sessions.
   ALTER TABLE sessions ADD COLUMN plan TEXT;
   `,
+  `
+  -- Indexes for a million events. A project's database lives in its .prj/
+  -- and holds that project's rows, so no index leads with the project path:
+  -- the two of migration 2 repeated it in every entry (about a third of the
+  -- file), and reports now aggregate over the whole database instead.
+  -- (status, started_at) and (command, started_at) give history's filters
+  -- and the reconciler's running runs newest first without a sort; (kind,
+  -- status, started_at) counts runs by status, over all time or a timeframe,
+  -- from the index alone; sessions by ended_at are the ones alive in a
+  -- timeframe, and by (task, worktree) they come grouped for statistics
+  -- without a sort, their times in the index.
+  DROP INDEX events_project_kind_status;
+  DROP INDEX events_project_started_at;
+  DROP INDEX events_status;
+  DROP INDEX events_command;
+  CREATE INDEX events_status_started_at ON events (status, started_at);
+  CREATE INDEX events_command_started_at ON events (command, started_at);
+  CREATE INDEX events_kind_status_started_at ON events (kind, status, started_at);
+  CREATE INDEX sessions_ended_at ON sessions (ended_at);
+  CREATE INDEX sessions_task_worktree ON sessions (task, worktree, created_at, ended_at);
+  `,
 ];

@@ -5,6 +5,13 @@
  *
  * A run left `running` by a prj that has since died (SIGKILL, a crash) is
  * reported as `interrupted` at read time; `prj reset-sessions` writes it.
+ *
+ * They stay flat up to a million events (SPEC §11): SQLite counts, and
+ * computes each session's length, over the indexes of migration 4; only
+ * counts and one row per session in the timeframe come back. A project's
+ * database lives in its `.prj/` and holds only its rows, so statistics cover
+ * the whole database (a project moved to another path keeps its history) and
+ * no index has to carry the project path.
  */
 import type { Timeframe } from "../ui/args.ts";
 import { processIsAlive, type EventKind, type EventStatus, type StateStore } from "./db.ts";
@@ -51,7 +58,7 @@ export function eventHistory(store: StateStore, query: HistoryQuery): HistoryEnt
   const rows = byShownStatus
     ? [
         ...store.listEvents({ projectPath: query.projectPath, status: "running", command: query.command }),
-        ...(query.status === "interrupted" ? store.listEvents({ projectPath: query.projectPath, status: "interrupted", command: query.command }) : []),
+        ...(query.status === "interrupted" ? store.listEvents({ projectPath: query.projectPath, status: "interrupted", command: query.command, limit: query.limit }) : []),
       ].sort((a, b) => (a.startedAt === b.startedAt ? b.id - a.id : a.startedAt < b.startedAt ? 1 : -1))
     : store.listEvents({ projectPath: query.projectPath, status: query.status, command: query.command, limit: query.limit });
   const out: HistoryEntry[] = [];
@@ -111,74 +118,108 @@ export interface SessionStats {
   runs: RunCounts;
 }
 
-interface SessionSpan {
-  task: string;
-  worktree: string;
-  createdAt: string;
-  endedAt: string | null;
+/** Milliseconds since the epoch of an ISO timestamp column, as Date.parse gives them. */
+const msOf = (column: string) => `CAST(ROUND(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`;
+
+/** Whole seconds a session lasted, as secondsBetween (durations.ts) rounds them: floor((ms + 500) / 1000), never negative. */
+const SESSION_SECONDS = `MAX(0, (${msOf("ended_at")} - ${msOf("created_at")} + 500) / 1000)`;
+
+/** Sessions of one task, one worktree or all of them: how many, and the lengths of those that ended. */
+class Group {
+  sessions = 0;
+  private readonly parts: Float64Array[] = [];
+
+  add(sessions: number, durations: Float64Array): void {
+    this.sessions += sessions;
+    this.parts.push(durations);
+  }
+
+  breakdown(): Breakdown {
+    const ended = this.parts.reduce((count, part) => count + part.length, 0);
+    const durations = new Float64Array(ended);
+    let offset = 0;
+    let total = 0;
+    for (const part of this.parts) {
+      durations.set(part, offset);
+      offset += part.length;
+      for (const seconds of part) total += seconds;
+    }
+    return {
+      sessions: this.sessions,
+      active: this.sessions - ended,
+      ended,
+      total_seconds: total,
+      average_seconds: ended ? Math.round(total / ended) : null,
+      median_seconds: median(durations),
+    };
+  }
 }
 
 /** Sessions created, active and ended, their durations, by task and worktree, and how runs went. */
-export function sessionStats(store: StateStore, projectPath: string, options: { isAlive?: IsAlive } = {}): SessionStats {
-  const sessions = store.select<SessionSpan>(
+export function sessionStats(store: StateStore, options: { isAlive?: IsAlive } = {}): SessionStats {
+  // One row per (task, worktree), read in the order of sessions_task_worktree (no sort), with the
+  // lengths of its ended sessions as one JSON list SQLite computed; JavaScript only takes medians.
+  const all = new Group();
+  const tasks = new Map<string, Group>();
+  const worktrees = new Map<string, Group>();
+  for (const [task, worktree, sessions, list] of store.selectValues<[string, string, number, string]>(
     "read session statistics",
-    `SELECT task, worktree, created_at AS createdAt, ended_at AS endedAt FROM sessions WHERE project_path = $projectPath`,
-    { projectPath },
-  );
-  const durations = sessions.filter((row) => row.endedAt !== null).map((row) => secondsBetween(row.createdAt, row.endedAt!));
-  const runs = runCounts(store, projectPath, undefined, options.isAlive ?? processIsAlive);
+    `SELECT task, worktree, COUNT(*), json_group_array(${SESSION_SECONDS}) FILTER (WHERE ended_at IS NOT NULL)
+     FROM sessions GROUP BY task, worktree`,
+  )) {
+    const durations = Float64Array.from(JSON.parse(list) as number[]);
+    all.add(sessions, durations);
+    groupOf(tasks, task).add(sessions, durations);
+    groupOf(worktrees, worktree).add(sessions, durations);
+  }
+  const runs = runCounts(store, undefined, options.isAlive ?? processIsAlive);
+  const overall = all.breakdown();
   return {
-    created: sessions.length,
-    active: sessions.length - durations.length,
-    ended: durations.length,
-    average_duration_seconds: average(durations),
-    median_duration_seconds: median(durations),
-    total_duration_seconds: sum(durations),
-    by_task: breakdown(sessions, (row) => row.task).map(({ key, ...rest }) => ({ task: key, ...rest })),
-    by_worktree: breakdown(sessions, (row) => row.worktree).map(({ key, ...rest }) => ({ worktree: key, ...rest })),
+    created: overall.sessions,
+    active: overall.active,
+    ended: overall.ended,
+    average_duration_seconds: overall.average_seconds,
+    median_duration_seconds: overall.median_seconds,
+    total_duration_seconds: overall.total_seconds,
+    by_task: sortedBreakdowns(tasks).map(({ key, ...rest }) => ({ task: key, ...rest })),
+    by_worktree: sortedBreakdowns(worktrees).map(({ key, ...rest }) => ({ worktree: key, ...rest })),
     failed_runs: runs.failed,
     runs,
   };
 }
 
-function breakdown(sessions: SessionSpan[], keyOf: (row: SessionSpan) => string): (Breakdown & { key: string })[] {
-  const groups = new Map<string, SessionSpan[]>();
-  for (const row of sessions) {
-    const key = keyOf(row);
-    const group = groups.get(key) ?? [];
-    group.push(row);
-    groups.set(key, group);
-  }
+function groupOf(groups: Map<string, Group>, key: string): Group {
+  let group = groups.get(key);
+  if (!group) groups.set(key, (group = new Group()));
+  return group;
+}
+
+function sortedBreakdowns(groups: Map<string, Group>): (Breakdown & { key: string })[] {
   return [...groups.entries()]
-    .map(([key, rows]) => {
-      const durations = rows.filter((row) => row.endedAt !== null).map((row) => secondsBetween(row.createdAt, row.endedAt!));
-      return {
-        key,
-        sessions: rows.length,
-        active: rows.length - durations.length,
-        ended: durations.length,
-        total_seconds: sum(durations),
-        average_seconds: average(durations),
-        median_seconds: median(durations),
-      };
-    })
+    .map(([key, group]) => ({ key, ...group.breakdown() }))
     .sort((a, b) => b.sessions - a.sessions || b.total_seconds - a.total_seconds || a.key.localeCompare(b.key));
 }
 
-/** Runs by shown status, optionally only those started in [from, to). */
-function runCounts(store: StateStore, projectPath: string, window: { from: string; to: string } | undefined, isAlive: IsAlive): RunCounts {
-  const where = `project_path = $projectPath AND kind = 'run'${window ? " AND started_at >= $from AND started_at < $to" : ""}`;
-  const params = window ? { projectPath, ...window } : { projectPath };
+const COUNTED_STATUSES = ["succeeded", "failed", "cancelled", "interrupted"] as const;
+
+/**
+ * Runs by shown status, optionally only those started in [from, to). Each
+ * status is one range of the (kind, status, started_at) index, counted
+ * without reading a row; only `running` runs are read, to ask whether their
+ * prj still lives.
+ */
+function runCounts(store: StateStore, window: { from: string; to: string } | undefined, isAlive: IsAlive): RunCounts {
+  const range = window ? " AND started_at >= $from AND started_at < $to" : "";
   const counts: RunCounts = { total: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0, running: 0 };
-  for (const row of store.select<{ status: EventStatus; n: number }>(
-    "count runs",
-    `SELECT status, COUNT(*) AS n FROM events WHERE ${where} AND status != 'running' GROUP BY status`,
-    params,
-  )) {
-    counts.total += row.n;
-    if (row.status in counts) counts[row.status] += row.n;
+  for (const status of COUNTED_STATUSES) {
+    const [row] = store.select<{ n: number }>("count runs", `SELECT COUNT(*) AS n FROM events WHERE kind = 'run' AND status = $status${range}`, {
+      status,
+      ...window,
+    });
+    counts[status] += row?.n ?? 0;
+    counts.total += row?.n ?? 0;
   }
-  for (const row of store.select<{ pid: number | null }>("read running runs", `SELECT pid FROM events WHERE ${where} AND status = 'running'`, params)) {
+  for (const row of store.select<{ pid: number | null }>("read running runs", `SELECT pid FROM events WHERE kind = 'run' AND status = 'running'${range}`, { ...window })) {
     counts.total += 1;
     counts[presentedStatus({ status: "running", pid: row.pid }, isAlive)] += 1;
   }
@@ -229,6 +270,7 @@ export interface SessionUsage {
 }
 
 const TOP = 5;
+const FAILURES = 10;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -244,78 +286,100 @@ export function timeframeStart(timeframe: Timeframe, now: Date): Date {
 }
 
 /** Session-hours per local day, top tasks and worktrees, median duration and failed runs over `timeframe`. */
-export function sessionUsage(
-  store: StateStore,
-  projectPath: string,
-  timeframe: Timeframe,
-  options: { now?: Date; isAlive?: IsAlive } = {},
-): SessionUsage {
+export function sessionUsage(store: StateStore, timeframe: Timeframe, options: { now?: Date; isAlive?: IsAlive } = {}): SessionUsage {
   const now = options.now ?? new Date();
+  const isAlive = options.isAlive ?? processIsAlive;
   const from = timeframeStart(timeframe, now);
-  const fromIso = from.toISOString();
-  const toIso = now.toISOString();
-  const sessions = store.select<SessionSpan>(
-    "read sessions in the timeframe",
-    `SELECT task, worktree, created_at AS createdAt, ended_at AS endedAt FROM sessions
-     WHERE project_path = $projectPath AND created_at < $to AND (ended_at IS NULL OR ended_at > $from)`,
-    { projectPath, from: fromIso, to: toIso },
-  );
+  const fromMs = from.getTime();
+  const nowMs = now.getTime();
+  const window = { from: from.toISOString(), to: now.toISOString() };
 
   const days = dayBuckets(from, now);
-  const tasks = new Map<string, UsageGroup>();
-  const worktrees = new Map<string, UsageGroup>();
+  const tasks = new Map<string, UsageGroup & { ms: number }>();
+  const worktrees = new Map<string, UsageGroup & { ms: number }>();
+  let alive = 0;
   let totalMs = 0;
   let started = 0;
   const endedDurations: number[] = [];
-  for (const row of sessions) {
-    const start = Math.max(Date.parse(row.createdAt), from.getTime());
-    const end = Math.min(row.endedAt === null ? now.getTime() : Date.parse(row.endedAt), now.getTime());
-    if (Date.parse(row.createdAt) >= from.getTime()) started += 1;
-    if (row.endedAt !== null && Date.parse(row.endedAt) <= now.getTime()) endedDurations.push(secondsBetween(row.createdAt, row.endedAt));
-    if (end <= start) continue;
-    totalMs += end - start;
-    for (const day of days) {
-      const overlap = Math.min(end, day.end) - Math.max(start, day.start);
-      if (overlap > 0) {
-        day.ms += overlap;
-        day.sessions += 1;
+  // The sessions alive in the window, one row per (task, worktree) with their start and end times in ms as
+  // two JSON lists in the same order (null: still live). A year holds ~100,000 sessions at a million events.
+  for (const [task, worktree, createdList, endedList] of store.selectValues<[string, string, string, string]>(
+    "read sessions in the timeframe",
+    `SELECT task, worktree, json_group_array(${msOf("created_at")}), json_group_array(${msOf("ended_at")})
+     FROM sessions WHERE created_at < $to AND (ended_at IS NULL OR ended_at > $from) GROUP BY task, worktree`,
+    window,
+  )) {
+    const created = JSON.parse(createdList) as number[];
+    const ended = JSON.parse(endedList) as (number | null)[];
+    for (let row = 0; row < created.length; row++) {
+      const createdMs = created[row]!;
+      const endedMs = ended[row]!;
+      alive += 1;
+      const start = Math.max(createdMs, fromMs);
+      const end = Math.min(endedMs ?? nowMs, nowMs);
+      if (createdMs >= fromMs) started += 1;
+      // secondsBetween's rule (durations.ts) on the two times in ms.
+      if (endedMs !== null && endedMs <= nowMs) endedDurations.push(Math.max(0, Math.round((endedMs - createdMs) / 1000)));
+      if (end <= start) continue;
+      totalMs += end - start;
+      // Sessions last hours, the window can be a year: walk only the days this one overlaps.
+      for (let index = firstDayEndingAfter(days, start); index < days.length && days[index]!.start < end; index++) {
+        const day = days[index]!;
+        const overlap = Math.min(end, day.end) - Math.max(start, day.start);
+        if (overlap > 0) {
+          day.ms += overlap;
+          day.sessions += 1;
+        }
       }
+      addTo(tasks, task, end - start);
+      addTo(worktrees, worktree, end - start);
     }
-    addTo(tasks, row.task, end - start);
-    addTo(worktrees, row.worktree, end - start);
   }
 
-  const runs = runCounts(store, projectPath, { from: fromIso, to: toIso }, options.isAlive ?? processIsAlive);
-  const failures = store
-    .select<{ id: number; command: string | null; status: EventStatus; pid: number | null; startedAt: string; error: string | null }>(
-      "read failed runs",
-      `SELECT id, command, status, pid, started_at AS startedAt, error FROM events
-       WHERE project_path = $projectPath AND kind = 'run' AND started_at >= $from AND started_at < $to
-         AND status IN ('failed', 'cancelled', 'interrupted', 'running')
-       ORDER BY started_at DESC, id DESC`,
-      { projectPath, from: fromIso, to: toIso },
-    )
-    .map((row) => ({ ...row, status: presentedStatus(row, options.isAlive ?? processIsAlive) }))
-    .filter((row) => row.status !== "running")
-    .slice(0, 10)
-    .map((row) => ({ id: row.id, command: row.command, status: row.status, started_at: row.startedAt, error: row.error }));
-
+  const runs = runCounts(store, window, isAlive);
   return {
     timeframe: timeframe.text,
-    from: fromIso,
-    to: toIso,
-    empty: sessions.length === 0 && runs.total === 0,
+    from: window.from,
+    to: window.to,
+    empty: alive === 0 && runs.total === 0,
     days: days.map((day) => ({ date: day.date, session_hours: hours(day.ms), sessions: day.sessions })),
     total_session_hours: hours(totalMs),
-    sessions: sessions.length,
+    sessions: alive,
     sessions_started: started,
     median_duration_seconds: median(endedDurations),
     top_tasks: top(tasks).map(({ key, ...rest }) => ({ task: key, ...rest })),
     top_worktrees: top(worktrees).map(({ key, ...rest }) => ({ worktree: key, ...rest })),
     failed_runs: runs.failed,
     runs,
-    failures,
+    failures: latestFailures(store, window, isAlive),
   };
+}
+
+/**
+ * The newest failed, cancelled and interrupted runs in the window: the newest
+ * few of each status (an index range read backwards) and the `running` ones
+ * whose prj is gone, merged.
+ */
+function latestFailures(store: StateStore, window: { from: string; to: string }, isAlive: IsAlive): RunFailure[] {
+  type Row = { id: number; command: string | null; status: EventStatus; pid: number | null; started_at: string; error: string | null };
+  const select = (status: EventStatus, limit: number) =>
+    store.select<Row>(
+      "read failed runs",
+      `SELECT id, command, status, pid, started_at, error FROM events
+       WHERE kind = 'run' AND status = $status AND started_at >= $from AND started_at < $to
+       ORDER BY started_at DESC, id DESC LIMIT $limit`,
+      { status, limit, ...window },
+    );
+  const rows = [
+    ...select("failed", FAILURES),
+    ...select("cancelled", FAILURES),
+    ...select("interrupted", FAILURES),
+    ...select("running", -1).filter((row) => presentedStatus(row, isAlive) === "interrupted"),
+  ];
+  return rows
+    .sort((a, b) => (a.started_at === b.started_at ? b.id - a.id : a.started_at < b.started_at ? 1 : -1))
+    .slice(0, FAILURES)
+    .map((row) => ({ id: row.id, command: row.command, status: presentedStatus(row, isAlive), started_at: row.started_at, error: row.error }));
 }
 
 interface DayBucket {
@@ -345,20 +409,30 @@ function dayBuckets(from: Date, to: Date): DayBucket[] {
   return out;
 }
 
-function addTo(groups: Map<string, UsageGroup & { ms?: number }>, key: string, ms: number): void {
+/** The index of the first day that ends after `time` (days are in order and do not overlap). */
+function firstDayEndingAfter(days: readonly DayBucket[], time: number): number {
+  let low = 0;
+  let high = days.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (days[middle]!.end <= time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function addTo(groups: Map<string, UsageGroup & { ms: number }>, key: string, ms: number): void {
   const group = groups.get(key) ?? { session_hours: 0, sessions: 0, ms: 0 };
-  group.ms = (group.ms ?? 0) + ms;
-  group.session_hours = hours(group.ms);
+  group.ms += ms;
   group.sessions += 1;
   groups.set(key, group);
 }
 
-function top(groups: Map<string, UsageGroup & { ms?: number }>): (UsageGroup & { key: string })[] {
+function top(groups: Map<string, UsageGroup & { ms: number }>): (UsageGroup & { key: string })[] {
   return [...groups.entries()]
-    .map(([key, group]) => ({ key, ms: group.ms ?? 0, session_hours: group.session_hours, sessions: group.sessions }))
-    .sort((a, b) => b.ms - a.ms || a.key.localeCompare(b.key))
+    .sort(([keyA, a], [keyB, b]) => b.ms - a.ms || keyA.localeCompare(keyB))
     .slice(0, TOP)
-    .map(({ ms: _ms, ...rest }) => rest);
+    .map(([key, group]) => ({ key, session_hours: hours(group.ms), sessions: group.sessions }));
 }
 
 function localDate(date: Date): string {
@@ -372,18 +446,47 @@ function hours(ms: number): number {
   return Math.round((ms / HOUR_MS) * 100) / 100;
 }
 
-function sum(values: number[]): number {
-  return values.reduce((total, value) => total + value, 0);
+/** The middle value; for an even count, the mean of the two middle ones, rounded. */
+export function median(values: ArrayLike<number>): number | null {
+  const count = values.length;
+  if (count === 0) return null;
+  // A selection, not a sort: linear in the count, which reaches the hundred thousands.
+  const scratch = Float64Array.from(values);
+  const middle = Math.floor(count / 2);
+  const upper = select(scratch, middle);
+  if (count % 2) return upper;
+  // After selecting, everything below `middle` is no greater than `upper`; the lower middle is the largest of those.
+  let lower = -Infinity;
+  for (let index = 0; index < middle; index++) if (scratch[index]! > lower) lower = scratch[index]!;
+  return Math.round((lower + upper) / 2);
 }
 
-function average(values: number[]): number | null {
-  return values.length ? Math.round(sum(values) / values.length) : null;
+/** The value that would be at `k` if `values` were sorted; reorders `values` around it (quickselect). */
+function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const pivot = medianOfThree(values[left]!, values[(left + right) >> 1]!, values[right]!);
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i] = values[j]!;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k]!;
+  }
+  return values[k]!;
 }
 
-/** The middle value; for an even count, the mean of the two middle ones. */
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
+function medianOfThree(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }

@@ -6,6 +6,7 @@ import { eventHistory, median, presentedStatus, sessionStats, sessionUsage, time
 import { parseChoice, parseInterval, parsePositiveInteger, parseTimeframe } from "../../src/ui/args.ts";
 import { bar, barChart } from "../../src/ui/chart.ts";
 import { renderStats, renderUsage } from "../../src/ui/reports.ts";
+import { secondsBetween } from "../../src/state/durations.ts";
 import { seedDatabase } from "../helpers/seed.ts";
 import { tempDir } from "../helpers/world.ts";
 
@@ -104,7 +105,7 @@ describe("eventHistory", () => {
 
 describe("sessionStats", () => {
   test("counts, durations and breakdowns match the hand-computed figures", () => {
-    const stats = sessionStats(fixture(), project, { isAlive });
+    const stats = sessionStats(fixture(), { isAlive });
     expect(stats).toMatchObject({
       created: 5,
       active: 1,
@@ -128,7 +129,7 @@ describe("sessionStats", () => {
   });
 
   test("an empty database has zeros and no averages", () => {
-    const stats = sessionStats(open(), project);
+    const stats = sessionStats(open());
     expect(stats).toMatchObject({ created: 0, active: 0, ended: 0, average_duration_seconds: null, median_duration_seconds: null, failed_runs: 0 });
     expect(renderStats(stats)).toContain("No sessions recorded yet");
   });
@@ -136,7 +137,7 @@ describe("sessionStats", () => {
 
 describe("sessionUsage", () => {
   test("session-hours per local day, tops, median and failures over 3d", () => {
-    const usage = sessionUsage(fixture(), project, parseTimeframe("3d"), { now: NOW, isAlive });
+    const usage = sessionUsage(fixture(), parseTimeframe("3d"), { now: NOW, isAlive });
     expect(usage.from).toBe(at(8, 0));
     expect(usage.days).toEqual([
       { date: "2026-01-08", session_hours: 0.5, sessions: 1 },
@@ -172,12 +173,12 @@ describe("sessionUsage", () => {
   });
 
   test("hours count back from now; an empty timeframe says so", () => {
-    const usage = sessionUsage(fixture(), project, parseTimeframe("2h"), { now: NOW, isAlive });
+    const usage = sessionUsage(fixture(), parseTimeframe("2h"), { now: NOW, isAlive });
     expect(usage.from).toBe(at(10, 10));
     expect(usage.total_session_hours).toBe(1); // S3 from 11:00
-    const later = sessionUsage(fixture(), project, parseTimeframe("1d"), { now: new Date(2026, 1, 20, 12), isAlive: () => true });
+    const later = sessionUsage(fixture(), parseTimeframe("1d"), { now: new Date(2026, 1, 20, 12), isAlive: () => true });
     expect(later.empty).toBe(false); // S3 is still live
-    const fresh = sessionUsage(open(), project, parseTimeframe("7d"), { now: NOW });
+    const fresh = sessionUsage(open(), parseTimeframe("7d"), { now: NOW });
     expect(fresh.empty).toBe(true);
     expect(fresh.days).toHaveLength(7);
     expect(renderUsage(fresh, { unicode: true, color: false, columns: 80 })).toContain("No sessions or runs in the last 7d");
@@ -242,7 +243,7 @@ describe("seeded database", () => {
     expect(seeded.projectPath).toBe(join(path, "..", ".."));
     const store = openStateDatabase(path, { create: false });
     opened.push(store);
-    const stats = sessionStats(store, seeded.projectPath);
+    const stats = sessionStats(store);
     expect(stats).toMatchObject({ created: 500, active: 0, ended: 500 });
     expect(stats.by_task.reduce((sum, group) => sum + group.sessions, 0)).toBe(500);
     expect(stats.runs.total).toBeGreaterThan(4000);
@@ -250,9 +251,116 @@ describe("seeded database", () => {
     const history = eventHistory(store, { projectPath: seeded.projectPath, limit: 10 });
     expect(history).toHaveLength(10);
     expect([...history].sort((a, b) => (a.started_at < b.started_at ? 1 : -1))).toEqual(history);
-    const usage = sessionUsage(store, seeded.projectPath, parseTimeframe("30d"), { now });
+    const usage = sessionUsage(store, parseTimeframe("30d"), { now });
     expect(usage.days).toHaveLength(30);
     expect(usage.total_session_hours).toBeGreaterThan(100);
     expect(store.listEvents({ projectPath: seeded.projectPath })).toHaveLength(10_000);
+  });
+});
+
+describe("aggregation in SQL", () => {
+  /** The reports as plain JavaScript over every row: what SQLite's figures must equal. */
+  function reference(store: StateStore, now: Date, from: Date) {
+    const sessions = store.select<{ task: string; worktree: string; created_at: string; ended_at: string | null }>(
+      "read",
+      "SELECT task, worktree, created_at, ended_at FROM sessions",
+    );
+    const ended = sessions.filter((row) => row.ended_at !== null).map((row) => secondsBetween(row.created_at, row.ended_at!));
+    const byTask = new Map<string, number[]>();
+    for (const row of sessions.filter((row) => row.ended_at !== null)) {
+      byTask.set(row.task, [...(byTask.get(row.task) ?? []), secondsBetween(row.created_at, row.ended_at!)]);
+    }
+    const inWindow = sessions.filter((row) => Date.parse(row.created_at) < now.getTime() && (row.ended_at === null || Date.parse(row.ended_at) > from.getTime()));
+    let totalMs = 0;
+    for (const row of inWindow) {
+      const start = Math.max(Date.parse(row.created_at), from.getTime());
+      const end = Math.min(row.ended_at === null ? now.getTime() : Date.parse(row.ended_at), now.getTime());
+      if (end > start) totalMs += end - start;
+    }
+    const endedInWindow = inWindow.filter((row) => row.ended_at !== null && Date.parse(row.ended_at) <= now.getTime());
+    return {
+      total: ended.reduce((sum, value) => sum + value, 0),
+      median: median(ended),
+      medianByTask: new Map([...byTask].map(([task, values]) => [task, median(values)])),
+      windowSessions: inWindow.length,
+      windowHours: Math.round((totalMs / 3_600_000) * 100) / 100,
+      windowMedian: median(endedInWindow.map((row) => secondsBetween(row.created_at, row.ended_at!))),
+    };
+  }
+
+  test("sums, medians and hours equal a direct computation over every row", () => {
+    const path = join(tempDir("seed-"), "proj", ".prj", "prunejuice.db");
+    const now = new Date();
+    seedDatabase(path, { events: 2_000, sessions: 801, days: 20, now, seed: 7 });
+    const store = openStateDatabase(path, { create: false });
+    opened.push(store);
+    const stats = sessionStats(store);
+    const usage = sessionUsage(store, parseTimeframe("9d"), { now });
+    const expected = reference(store, now, timeframeStart(parseTimeframe("9d"), now));
+    expect(stats.total_duration_seconds).toBe(expected.total);
+    expect(stats.median_duration_seconds).toBe(expected.median);
+    for (const group of stats.by_task) expect(group.median_seconds).toBe(expected.medianByTask.get(group.task) ?? null);
+    expect(usage.sessions).toBe(expected.windowSessions);
+    expect(usage.total_session_hours).toBe(expected.windowHours);
+    expect(usage.median_duration_seconds).toBe(expected.windowMedian);
+    expect(usage.days.reduce((sum, day) => sum + day.session_hours, 0)).toBeCloseTo(expected.windowHours, 1);
+  });
+
+  test("lengths round to whole seconds as secondsBetween does, and never go below zero", () => {
+    const store = open();
+    const base = Date.parse("2026-01-05T10:00:00.000Z");
+    for (const [name, ms] of [["a", 1_499], ["b", 1_500], ["c", 2_500], ["d", -3_000]] as const) {
+      const id = store.insertSession({ name, projectPath: project, worktree: "main", task: "dev", workingDirectory: project, createdAt: new Date(base).toISOString() });
+      store.endSession(id, { reason: "killed", endedAt: new Date(base + ms).toISOString() });
+    }
+    const stats = sessionStats(store);
+    expect(stats.total_duration_seconds).toBe(1 + 2 + 3 + 0);
+    expect(stats.median_duration_seconds).toBe(2); // 0, 1, 2, 3
+  });
+
+  test("the latest failures merge the newest of each status, then the dead running ones", () => {
+    const store = open();
+    const minute = (n: number) => new Date(Date.parse("2026-01-10T00:00:00.000Z") + n * 60_000).toISOString();
+    const run = (status: "failed" | "cancelled" | "interrupted" | "running", at: number, pid: number | null = null) =>
+      store.recordEvent({ kind: "run", status, command: "c", projectPath: project, startedAt: minute(at), endedAt: status === "running" ? null : minute(at), pid });
+    for (let n = 0; n < 12; n++) run("failed", n * 2);
+    run("cancelled", 21);
+    run("interrupted", 25);
+    run("running", 30, 999_999_999);
+    run("running", 31, ALIVE_PID);
+    const usage = sessionUsage(store, parseTimeframe("2d"), { now: new Date(Date.parse("2026-01-10T12:00:00.000Z")), isAlive });
+    expect(usage.failures.map((row) => [row.status, row.started_at])).toEqual([
+      ["interrupted", minute(30)],
+      ["interrupted", minute(25)],
+      ["failed", minute(22)],
+      ["cancelled", minute(21)],
+      ["failed", minute(20)],
+      ["failed", minute(18)],
+      ["failed", minute(16)],
+      ["failed", minute(14)],
+      ["failed", minute(12)],
+      ["failed", minute(10)],
+    ]);
+    expect(usage.runs).toEqual({ total: 16, succeeded: 0, failed: 12, cancelled: 1, interrupted: 2, running: 1 });
+  });
+
+  test("median selects rather than sorts, and agrees with sorting", () => {
+    let state = 1;
+    const next = () => (state = (state * 48271) % 2147483647);
+    for (let size = 1; size <= 300; size += 7) {
+      const values = Array.from({ length: size }, () => next() % 50);
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = Math.floor(size / 2);
+      expect(median(values)).toBe(size % 2 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2));
+    }
+  });
+
+  test("no index repeats the project path, and the reports' indexes exist", () => {
+    const store = open();
+    const indexes = store.select<{ name: string; sql: string }>("read", "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL");
+    expect(indexes.filter((index) => index.sql.includes("project_path")).map((index) => index.name)).toEqual([]);
+    expect(indexes.map((index) => index.name)).toEqual(
+      expect.arrayContaining(["events_started_at", "events_status_started_at", "events_command_started_at", "events_kind_status_started_at", "sessions_ended_at", "sessions_task_worktree"]),
+    );
   });
 });
