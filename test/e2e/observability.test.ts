@@ -248,7 +248,7 @@ describe("logs", () => {
     );
     const result = expectExit(await w.prj(["run", "wt", "branch=feat-x"], { env: { PRJ_LOG_LEVEL: "Debug" } }), 0);
     expect(result.stderr).toMatch(/\[debug\] exec: git -C \S+ worktree add/);
-    expect(result.stderr).toMatch(/\[debug\] exec: \S*tmux -L \S+ start-server ; source-file -/);
+    expect(result.stderr).toMatch(/\[debug\] exec: \S*tmux -u -L \S+ start-server ; source-file -/);
     expect(result.stderr).toContain("API_TOKEN=***");
     expect(result.stderr).not.toContain("hunter2-secret");
     const quiet = expectExit(await w.prj(["list-sessions"], { env: { PRJ_LOG_LEVEL: "WARN" } }), 0);
