@@ -45,6 +45,8 @@ interface RunState {
   /** The operations performed, as the dry run describes them (plan/operations.ts); recorded with the run event. */
   executed: Operation[];
   secrets: string[];
+  /** Set when the run's success was recorded in the session's write transaction (nothing follows the session). */
+  finished?: boolean;
 }
 
 interface RunContext {
@@ -72,13 +74,20 @@ export async function executeRun(
   const plan = prepared.plan;
   const secrets = secretValues(plan);
   const redact = (text: string) => redactText(text, secrets);
-  const eventId = store.startEvent({
-    kind: "run",
-    command: plan.command,
-    projectPath: project.root,
-    worktree: plan.worktree?.branch,
-    sessionName: plan.session?.name,
-    metadata: { arguments: redactArguments(plan, secrets) },
+  // A run in the main checkout with no pre steps records the checkout's worktree row in the same
+  // write transaction as its start: one commit fewer (SPEC §11 counts them).
+  const checkoutAtStart = !plan.worktree && plan.steps.pre.length === 0;
+  const eventId = store.immediate(() => {
+    const id = store.startEvent({
+      kind: "run",
+      command: plan.command,
+      projectPath: project.root,
+      worktree: plan.worktree?.branch,
+      sessionName: plan.session?.name,
+      metadata: { arguments: redactArguments(plan, secrets) },
+    });
+    if (checkoutAtStart) recordCheckout(store, project);
+    return id;
   });
   const state: RunState = {
     plan,
@@ -106,7 +115,7 @@ export async function executeRun(
     await runSteps("pre", run);
     if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(run);
     else if (!plan.worktree) {
-      recordWorktree(run, project.root, currentBranch(project.root));
+      if (!checkoutAtStart) recordCheckout(store, project);
       state.executed.push(worktreeOperation(state.plan, "checkout"));
     }
     await runSteps("preCreate", run);
@@ -134,7 +143,7 @@ export async function executeRun(
     for (const signal of signals) process.off(signal, onSignal);
   }
   // The run event names the session the run really used (a `-2` when the name was taken).
-  store.finishEvent(eventId, { status: "succeeded", exitCode: 0, sessionName: state.session?.name, metadata: runMetadata(state) });
+  if (!state.finished) store.finishEvent(eventId, { status: "succeeded", exitCode: 0, sessionName: state.session?.name, metadata: runMetadata(state) });
   const attach = options.attach ?? state.plan.session?.autoAttach ?? false;
   if (attach && state.session) {
     await tmux.attachSession(state.session.name, { insideTmux: tmux.isCurrentServer() });
@@ -167,6 +176,12 @@ function recordWorktree(run: RunContext, path: string, branch: string): void {
   const { project } = run;
   const portBase = project.settings.worktrees.port_base;
   recordWorktreePort(run.store, { root: project.root, mainBranch: currentBranch(project.root), portBase }, { path, branch });
+}
+
+/** The main checkout's row, for a run without a worktree block. */
+function recordCheckout(store: StateStore, project: Project): void {
+  const branch = currentBranch(project.root);
+  recordWorktreePort(store, { root: project.root, mainBranch: branch, portBase: project.settings.worktrees.port_base }, { path: project.root, branch });
 }
 
 /**
@@ -210,11 +225,14 @@ async function createWorktree(run: RunContext): Promise<void> {
 }
 
 async function startSession(run: RunContext): Promise<void> {
-  const { state, project, prepared, lifecycle } = run;
+  const { state, project, prepared, lifecycle, store } = run;
   checkAborted(state);
   if (project.settings.sessions.auto_cleanup) await removeStaleSessions(run);
   let finalPlan = state.plan;
   const worktreePath = state.worktree?.path ?? state.plan.worktree?.path ?? project.root;
+  // With no step after the session, the run's success is recorded in the session's write transaction.
+  const { postCreate, main, post } = state.plan.steps;
+  const nothingFollows = postCreate.length + main.length + post.length === 0;
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
     // Sessions without a worktree block live in the main checkout.
@@ -225,6 +243,16 @@ async function startSession(run: RunContext): Promise<void> {
       return finalPlan.session!;
     },
     recordFor: () => recordedSessionPlan(finalPlan, worktreePath),
+    alsoRecord:
+      nothingFollows && !explicitBuiltins(state.plan.steps).has("start-session")
+        ? (outcome) => {
+            if (state.abort.signal.aborted) return; // the rollback records how the run ended
+            const operations = [...state.executed, sessionOperation(finalPlan, outcome.created ? "create" : "reuse", state.secrets)];
+            const metadata = { arguments: redactArguments(finalPlan, state.secrets), operations };
+            store.finishEvent(state.eventId, { status: "succeeded", exitCode: 0, sessionName: outcome.name, metadata });
+            state.finished = true;
+          }
+        : undefined,
   });
   if (state.session.created) state.undo.push({ kind: "kill-session", name: state.session.name, tmuxId: state.session.tmuxId });
   // Later steps see the name the session really got.

@@ -29,6 +29,8 @@ export interface CreateSessionRequest {
   redact(text: string): string;
   /** The session's part of the plan, stored with its row (see plan/record.ts). */
   recordFor?(spec: SessionSpec): RecordedSessionPlan;
+  /** More to record in the same write transaction once the session is recorded; if it fails, so does the creation. */
+  alsoRecord?(outcome: SessionOutcome): void;
 }
 
 /**
@@ -71,7 +73,9 @@ export class SessionLifecycleManager {
         const sessionRowId = row?.id ?? this.recordSession(spec, existing.id, request, existing.createdAt);
         log.debug(`reusing session ${spec.name} (${existing.id})`);
         this.recordLifecycle("session.reused", spec, { tmux_id: existing.id, run_event_id: request.eventId });
-        return { name: spec.name, created: false, tmuxId: existing.id, sessionRowId, createdBy: existing.command || undefined };
+        const reused = { name: spec.name, created: false, tmuxId: existing.id, sessionRowId, createdBy: existing.command || undefined };
+        request.alsoRecord?.(reused);
+        return reused;
       }
       // tmux silently falls back to $HOME for a missing -c directory; say so instead.
       assertDirectoriesExist(spec);
@@ -89,6 +93,7 @@ export class SessionLifecycleManager {
       if (stale) recordVanishedSession(this.store, this.projectPath, stale, this.tmux.socketPath());
       sessionRowId = this.recordSession(spec, tmuxId, request);
       this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
+      request.alsoRecord?.({ name: spec.name, created: true, tmuxId, sessionRowId });
     } catch (error) {
       // A session prj cannot record would be one it can never account for: it goes again, with everything it started.
       let undone = true;
