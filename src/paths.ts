@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
@@ -103,6 +103,39 @@ export function findProjectRoot(start: string = process.cwd()): string | undefin
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+/**
+ * The root of the linked worktree of `main` that contains `start`, or undefined
+ * when `start` is in the main checkout or in no worktree of `main`. A
+ * submodule's `.git` file is walked past; a `.git` directory (the main checkout,
+ * or another repository nested inside) ends the walk.
+ */
+export function linkedWorktreeAround(start: string, main: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const dotGit = join(dir, ".git");
+    if (existsSync(dotGit)) {
+      const linkedMain = mainWorktreeOf(dir);
+      if (linkedMain !== undefined) return samePath(linkedMain, main) ? realPath(dir) : undefined;
+      if (statSync(dotGit).isDirectory()) return undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  return resolve(a) === resolve(b) || realPath(a) === realPath(b);
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path); // gone meanwhile: compare and report it as written
   }
 }
 

@@ -33,6 +33,11 @@ export interface ObservedSession {
 export interface Observations {
   /** Current branch of the main worktree (`HEAD` when detached). */
   currentBranch: string;
+  /**
+   * The worktree prj was run in: a linked worktree of the project, or the main
+   * checkout (the default). A command without a `worktree:` block acts for it.
+   */
+  currentWorktree?: { path: string; branch: string };
   sessions: ObservedSession[];
   /** Custom steps found in `.prj/steps`, by name. */
   stepFiles: Record<string, string>;
@@ -88,6 +93,8 @@ export function buildRunPlan(input: PlanInput): RunPlan {
   const render: Render = (template, path, shell) => renderAt(template, vars, () => at(path), shell);
 
   // Worktree: its branch decides `branch`, `worktree` and the default paths.
+  // Without a `worktree:` block, the command acts for the worktree prj was run in.
+  const here = observed.currentWorktree ?? { path: project.path, branch: observed.currentBranch };
   let worktree: RunPlan["worktree"] = null;
   if (config.worktree) {
     const branch = render(config.worktree.branch, ["worktree", "branch"]);
@@ -114,11 +121,12 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     };
     vars.worktree_path = path;
   } else {
-    vars.branch ??= observed.currentBranch;
+    vars.branch ??= here.branch;
+    vars.worktree_path = here.path;
   }
-  vars.worktree = worktree?.branch ?? observed.currentBranch;
+  vars.worktree = worktree?.branch ?? here.branch;
   vars.task ??= config.session?.task ? render(config.session.task, ["session", "task"]) : settings.sessions.default_task;
-  const worktreePath = worktree?.path ?? project.path;
+  const worktreePath = worktree?.path ?? here.path;
   vars.port = String(observed.portFor(worktreePath));
 
   // The selected project environment; its name is the `env` variable.
@@ -206,6 +214,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     arguments: Object.fromEntries(Object.entries(args).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     project,
     worktree,
+    checkout: worktree ? null : here,
     session: sessionPlan,
     steps: phases,
     environment,

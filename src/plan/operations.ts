@@ -42,7 +42,8 @@ export function stepOperation(phase: StepPhaseName, step: StepSpec, secrets: rea
 export function worktreeOperation(plan: RunPlan, action: "create" | "reuse" | "checkout", checkout?: { path: string; branch: string }): Operation {
   const port = plan.environment.PRJ_PORT ? Number(plan.environment.PRJ_PORT) : null;
   if (action === "checkout" || !plan.worktree) {
-    return { op: "worktree", action: "checkout", path: checkout?.path ?? plan.project.path, branch: checkout?.branch ?? plan.environment.PRJ_BRANCH ?? "", port };
+    const here = checkout ?? plan.checkout;
+    return { op: "worktree", action: "checkout", path: here?.path ?? plan.project.path, branch: here?.branch ?? plan.environment.PRJ_BRANCH ?? "", port };
   }
   return { op: "worktree", action, path: plan.worktree.path, branch: plan.worktree.branch, base_branch: plan.worktree.baseBranch, port };
 }

@@ -96,6 +96,8 @@ export interface RunPlan {
   arguments: Record<string, string>;
   project: { name: string; path: string };
   worktree: WorktreeSpec | null;
+  /** Without a `worktree:` block, the worktree the command acts for: the one prj was run in (a linked one, or the main checkout). */
+  checkout: { path: string; branch: string } | null;
   session: (SessionSpec & { autoAttach: boolean }) | null;
   steps: StepPhases;
   /** Environment given to steps. */

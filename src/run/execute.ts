@@ -86,7 +86,7 @@ export async function executeRun(
       sessionName: plan.session?.name,
       metadata: { arguments: redactArguments(plan, secrets) },
     });
-    if (checkoutAtStart) recordCheckout(store, project);
+    if (checkoutAtStart) recordCheckout(store, project, plan.checkout);
     return id;
   });
   const state: RunState = {
@@ -115,7 +115,7 @@ export async function executeRun(
     await runSteps("pre", run);
     if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(run);
     else if (!plan.worktree) {
-      if (!checkoutAtStart) recordCheckout(store, project);
+      if (!checkoutAtStart) recordCheckout(store, project, plan.checkout);
       state.executed.push(worktreeOperation(state.plan, "checkout"));
     }
     await runSteps("preCreate", run);
@@ -178,10 +178,11 @@ function recordWorktree(run: RunContext, path: string, branch: string): void {
   recordWorktreePort(run.store, { root: project.root, mainBranch: currentBranch(project.root), portBase }, { path, branch });
 }
 
-/** The main checkout's row, for a run without a worktree block. */
-function recordCheckout(store: StateStore, project: Project): void {
-  const branch = currentBranch(project.root);
-  recordWorktreePort(store, { root: project.root, mainBranch: branch, portBase: project.settings.worktrees.port_base }, { path: project.root, branch });
+/** The row of the worktree a run without a worktree block acts for: the one prj was run in (the main checkout first). */
+function recordCheckout(store: StateStore, project: Project, checkout: { path: string; branch: string } | null): void {
+  const mainBranch = currentBranch(project.root);
+  const here = checkout ?? { path: project.root, branch: mainBranch };
+  recordWorktreePort(store, { root: project.root, mainBranch, portBase: project.settings.worktrees.port_base }, here);
 }
 
 /**
@@ -229,13 +230,13 @@ async function startSession(run: RunContext): Promise<void> {
   checkAborted(state);
   if (project.settings.sessions.auto_cleanup) await removeStaleSessions(run);
   let finalPlan = state.plan;
-  const worktreePath = state.worktree?.path ?? state.plan.worktree?.path ?? project.root;
+  const worktreePath = state.worktree?.path ?? state.plan.worktree?.path ?? state.plan.checkout?.path ?? project.root;
   // With no step after the session, the run's success is recorded in the session's write transaction.
   const { postCreate, main, post } = state.plan.steps;
   const nothingFollows = postCreate.length + main.length + post.length === 0;
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
-    // Sessions without a worktree block live in the main checkout.
+    // Sessions without a worktree block live in the worktree prj was run in.
     worktreePath,
     redact: state.redact,
     specFor: (live) => {
@@ -325,13 +326,13 @@ const PHASE_NAMES = { pre: "pre", preCreate: "pre_create", postCreate: "post_cre
 
 /**
  * Runs one step. Steps run in the worktree once the run has it (created or
- * reused), and in the main checkout before that; `working_directory` is
- * relative to that place.
+ * reused), and in the main checkout before that; without a worktree block, in
+ * the worktree prj was run in. `working_directory` is relative to that place.
  */
 async function runOneStep(step: StepSpec, state: RunState, project: Project): Promise<void> {
   state.stepNumber += 1;
   const logFile = join(project.paths.artifacts, String(state.eventId), `${String(state.stepNumber).padStart(2, "0")}-${step.name}.log`);
-  const base = state.worktree?.path ?? project.root;
+  const base = state.worktree?.path ?? state.plan.checkout?.path ?? project.root;
   const cwd = step.kind !== "builtin" && step.workingDirectory ? resolve(base, step.workingDirectory) : base;
   const stepDeadline = step.timeoutSeconds === undefined ? undefined : Date.now() + step.timeoutSeconds * 1000;
   log.info(`step ${step.name}`);

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import { listWorktrees, preflightWorktree, type WorktreePreflight } from "../git/worktree.ts";
 import { buildRunPlan, type ObservedSession, type PlanInput } from "../plan/build.ts";
 import type { RunPlan } from "../plan/types.ts";
+import { linkedWorktreeAround } from "../paths.ts";
 import { currentBranch, findStepFiles, type Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import { plannedPort } from "../worktrees/ports.ts";
@@ -84,6 +85,7 @@ export async function prepareRun(
     cliArguments,
     observed: {
       currentBranch: currentBranch(project.root),
+      currentWorktree: worktreeHere(project.root),
       sessions: context.sessions,
       worktrees,
       stepFiles: findStepFiles(project.paths.steps),
@@ -110,6 +112,12 @@ export async function prepareRun(
     worktree,
     replan: (sessions) => buildRunPlan({ ...input, observed: { ...input.observed, sessions } }),
   };
+}
+
+/** The worktree prj runs in: the linked one around the working directory, else the main checkout. */
+function worktreeHere(root: string): { path: string; branch: string } {
+  const path = linkedWorktreeAround(process.cwd(), root) ?? root;
+  return { path, branch: currentBranch(path) };
 }
 
 function safeUser(): string {
