@@ -430,6 +430,8 @@ export function readPid(path: string): number | undefined {
  * creates and deletes `-wal`/`-shm` files beside the database while it is
  * open, which moves the directory's mtime without any lasting change; every
  * lasting change still shows up here as a path, a mode, an mtime or content.
+ * A `-shm` file is SQLite's shared-memory index of the log, which every
+ * reader updates and the first opener rebuilds: only its presence and mode count.
  */
 export function snapshotTree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -443,6 +445,8 @@ export function snapshotTree(root: string): Record<string, string> {
       else if (stat.isDirectory()) {
         out[key] = `dir ${mode}`;
         walk(path, key);
+      } else if (name.endsWith("-shm")) {
+        out[key] = `file ${mode}`;
       } else {
         const hash = new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
         out[key] = `file ${mode} ${stat.size} ${stat.mtimeMs} ${hash}`;
