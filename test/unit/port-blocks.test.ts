@@ -1,9 +1,10 @@
 // The port rule (worktrees/ports.ts) against a machine given as data, the
 // listening check against real sockets, and the registry file itself.
-import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { blockInUse, otherProjectsBlocks, portFor, type MachinePorts, type PortRow } from "../../src/worktrees/ports.ts";
+import { openStateDatabase } from "../../src/state/db.ts";
+import { blockInUse, otherProjectsBlocks, portFor, recordPort, releaseWorktree, type MachinePorts, type PortRow } from "../../src/worktrees/ports.ts";
 import { PortRegistry } from "../../src/worktrees/registry.ts";
 import { tempDir } from "../helpers/world.ts";
 
@@ -92,6 +93,70 @@ describe("PortRegistry", () => {
       expect(registry.claims()).toEqual([]);
     } finally {
       registry.close();
+    }
+  });
+});
+
+describe("recordPort with the machine's registry", () => {
+  const savedDataHome = process.env.XDG_DATA_HOME;
+  beforeEach(() => {
+    process.env.XDG_DATA_HOME = tempDir("data-");
+  });
+  afterEach(() => {
+    process.env.XDG_DATA_HOME = savedDataHome;
+  });
+
+  /** A project's database and a worktree directory that exists, as the registry wants of a live claim. */
+  function projectWithWorktree(name: string) {
+    const root = tempDir(`${name}-`);
+    const worktree = join(root, "wt");
+    mkdirSync(worktree);
+    const store = openStateDatabase(join(root, "state.db"), { create: true });
+    return { root, worktree, store };
+  }
+
+  test("two projects that shared a block before the registry: the second to use it moves once", () => {
+    const a = projectWithWorktree("a");
+    const b = projectWithWorktree("b");
+    try {
+      // Recorded by a prj without the registry: both hold 3000.
+      a.store.saveWorktree({ projectPath: a.root, path: a.worktree, branch: "x", port: 3000 });
+      b.store.saveWorktree({ projectPath: b.root, path: b.worktree, branch: "x", port: 3000 });
+      expect(recordPort(a.store, { projectPath: a.root, path: a.worktree, branch: "x", portBase: 3000 }).port).toBe(3000);
+      expect(recordPort(b.store, { projectPath: b.root, path: b.worktree, branch: "x", portBase: 3000 }).port).toBe(3010);
+      expect(recordPort(b.store, { projectPath: b.root, path: b.worktree, branch: "x", portBase: 3000 }).port).toBe(3010);
+      expect(recordPort(a.store, { projectPath: a.root, path: a.worktree, branch: "x", portBase: 3000 }).port).toBe(3000);
+    } finally {
+      a.store.close();
+      b.store.close();
+    }
+  });
+
+  test("releaseWorktree frees the block for another project at once", () => {
+    const a = projectWithWorktree("a");
+    const b = projectWithWorktree("b");
+    try {
+      expect(recordPort(a.store, { projectPath: a.root, path: a.worktree, branch: "x", portBase: 3000 }).port).toBe(3000);
+      expect(recordPort(b.store, { projectPath: b.root, path: b.root, branch: "main", portBase: 3000 }).port).toBe(3010);
+      expect(releaseWorktree(a.store, { projectPath: a.root, path: a.worktree })).toBe(true);
+      expect(PortRegistry.read().map((claim) => claim.port)).toEqual([3010]);
+      expect(recordPort(b.store, { projectPath: b.root, path: b.worktree, branch: "x", portBase: 3000 }).port).toBe(3000);
+    } finally {
+      a.store.close();
+      b.store.close();
+    }
+  });
+
+  test("a data home where no registry can be made leaves ports unique within the project", () => {
+    const blocker = join(tempDir("data-"), "not-a-directory");
+    writeFileSync(blocker, "");
+    process.env.XDG_DATA_HOME = blocker;
+    const a = projectWithWorktree("a");
+    try {
+      expect(recordPort(a.store, { projectPath: a.root, path: a.root, branch: "main", portBase: 3000 }).port).toBe(3000);
+      expect(recordPort(a.store, { projectPath: a.root, path: a.worktree, branch: "x", portBase: 3000 }).port).toBe(3010);
+    } finally {
+      a.store.close();
     }
   });
 });
