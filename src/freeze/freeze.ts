@@ -9,7 +9,7 @@ import { PrjError } from "../errors.ts";
 import { sanitizeName } from "../naming.ts";
 import { directoryWriter, isInside, literal, sanitizeCommandName, Warnings } from "../import/common.ts";
 import type { TmuxManager } from "../tmux/manager.ts";
-import { formatOf, parseRows } from "../tmux/parse.ts";
+import { classicLayout, formatOf, parseRows } from "../tmux/parse.ts";
 import { sessionTarget } from "../tmux/script.ts";
 
 export interface FrozenPane {
@@ -85,7 +85,7 @@ export async function matchPresets(tmuxBinary: string, session: FrozenSession): 
       const wanted = layoutGeometry(window.layout);
       for (const line of result.stdout.split("\n")) {
         const [preset, layout] = line.split("\t");
-        if (preset && layout && layoutGeometry(layout) === wanted) {
+        if (preset && layout && layoutGeometry(classicLayout(layout)) === wanted) {
           window.preset = preset;
           break;
         }

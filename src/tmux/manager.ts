@@ -5,7 +5,7 @@ import { runProcess, type ProcessResult } from "../exec/runner.ts";
 import { cacheDir, sessionEndsFile } from "../paths.ts";
 import { log, logs } from "../ui/log.ts";
 import type { SessionSpec } from "../plan/types.ts";
-import { decodeVis, encodesWindowNames, FIELD_SEPARATOR, formatOf, isNoServer, parseRows, ROW_END, undoOutputEscaping, versionOfRows } from "./parse.ts";
+import { classicLayout, decodeVis, encodesWindowNames, FIELD_SEPARATOR, formatOf, isNoServer, parseRows, ROW_END, undoOutputEscaping, versionOfRows } from "./parse.ts";
 import { tmuxCommandLine } from "./quote.ts";
 import { sessionCreationCommands, sessionTarget } from "./script.ts";
 
@@ -545,7 +545,7 @@ function toPane(row: Record<(typeof PANE_FIELDS)[number], string>, decodeName: (
     windowIndex: Number(row.window_index),
     windowName: decodeName(row.window_name),
     windowActive: row.window_active === "1",
-    windowLayout: row.window_layout,
+    windowLayout: classicLayout(row.window_layout),
     index: Number(row.pane_index),
     id: row.pane_id,
     pid: Number(row.pane_pid),

@@ -151,3 +151,59 @@ export function decodeVis(text: string): string {
   }
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
+
+interface JsonLayoutCell {
+  t?: string;
+  w?: number;
+  h?: number;
+  x?: number;
+  y?: number;
+  I?: string;
+  c?: JsonLayoutCell[];
+}
+
+/**
+ * A window layout in the form every tmux reads: `checksum,WxH,X,Y{…}` with
+ * `{}` for cells side by side, `[]` for cells stacked, and a pane's id at each
+ * leaf. tmux 3.8 prints layouts as JSON (`{"V":2,"L":{…}}`) and still accepts
+ * the old form, so converting keeps what prj shows and writes (session-info,
+ * freeze) the same and usable on every version. A layout already in the old
+ * form, or JSON with something the old form cannot hold (floating panes),
+ * comes back as it is.
+ */
+export function classicLayout(layout: string): string {
+  if (!layout.startsWith("{")) return layout;
+  let parsed: { V?: number; L?: JsonLayoutCell };
+  try {
+    parsed = JSON.parse(layout);
+  } catch {
+    return layout; // not JSON after all: shown as tmux gave it
+  }
+  const body = parsed.L ? classicCell(parsed.L) : undefined;
+  return body === undefined ? layout : `${layoutChecksum(body).toString(16).padStart(4, "0")},${body}`;
+}
+
+function classicCell(cell: JsonLayoutCell): string | undefined {
+  const { w, h, x, y } = cell;
+  if (![w, h, x, y].every((value) => Number.isInteger(value))) return undefined;
+  const geometry = `${w}x${h},${x},${y}`;
+  if (cell.t === "p") {
+    const id = /^%(\d+)$/.exec(cell.I ?? "")?.[1];
+    return id === undefined ? undefined : `${geometry},${id}`;
+  }
+  const open = cell.t === "h" ? "{" : cell.t === "v" ? "[" : undefined;
+  if (!open || !cell.c?.length) return undefined;
+  const children = cell.c.map(classicCell);
+  if (children.some((child) => child === undefined)) return undefined;
+  return `${geometry}${open}${children.join(",")}${open === "{" ? "}" : "]"}`;
+}
+
+/** tmux's layout checksum (layout.c): a 16-bit rotate-and-add over the layout text. */
+function layoutChecksum(body: string): number {
+  let sum = 0;
+  for (const char of body) {
+    sum = ((sum >> 1) | ((sum & 1) << 15)) & 0xffff;
+    sum = (sum + char.charCodeAt(0)) & 0xffff;
+  }
+  return sum;
+}

@@ -27,6 +27,7 @@ const LOCALES: [string, Env][] = [
 const WINDOWS = ["édition", "日本語 ✓", "back\\slash $HOME and ${x}", "tabs\tand\nnewlines are refused"];
 const KEPT = WINDOWS.slice(0, 3);
 const FOREIGN = "for\teign\nsessión";
+const FOREIGN_SINCE_37 = "for eign $HOME sessión ✓";
 
 describe.each(LOCALES)("in %s", (label, locale) => {
   const utf8 = label === "LANG=C.UTF-8";
@@ -49,8 +50,12 @@ describe.each(LOCALES)("in %s", (label, locale) => {
     const prj = (args: string[]) => world.prj(args, { env: locale });
 
     // A session prj did not make, named with a tab, a newline and non-ASCII, with odd window names.
-    await world.tmux.ok("new-session", "-d", "-s", FOREIGN, "-n", "w\tone", "-c", world.root);
+    const created = await world.tmux.tmux("new-session", "-d", "-s", FOREIGN, "-c", world.root);
+    // tmux 3.7 and later refuse control characters in names; the oddest name they take has the rest.
+    if (created.exitCode !== 0) await world.tmux.ok("new-session", "-d", "-s", FOREIGN_SINCE_37, "-c", world.root);
     const foreignId = await world.tmuxOut("list-sessions", "-F", "#{session_id}");
+    // Servers before 3.7 keep a tab in a window name as it is; later ones refuse it.
+    await world.tmux.tmux("new-window", "-d", "-t", `${foreignId}:`, "-n", "w\tone");
     // Whatever this tmux keeps of that name (3.3 and later store it escaped) is what prj must list.
     const foreignName = await world.display(foreignId, "#{session_name}");
 

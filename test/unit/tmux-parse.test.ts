@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { findTmux, parseEnvironment } from "../../src/tmux/manager.ts";
 import {
+  classicLayout,
   decodeVis,
   encodesWindowNames,
   escapesDollar,
@@ -207,5 +208,22 @@ describe("findTmux", () => {
     expect(findTmux({ PRJ_TMUX: "/opt/tmux-3.5a/bin/tmux" })).toBe("/opt/tmux-3.5a/bin/tmux");
     expect(findTmux({ PRJ_TMUX: "sh" })).toBe(Bun.which("sh")!);
     expect(findTmux({})).toBe(Bun.which("tmux") ?? "tmux");
+  });
+});
+
+describe("classicLayout (tmux 3.8 prints layouts as JSON)", () => {
+  test("a JSON layout becomes the checksummed form every tmux reads, as tmux 3.3a prints the same layout", () => {
+    const json =
+      '{"V":2,"L":{"t":"h","w":80,"h":24,"x":0,"y":0,"c":[{"t":"p","w":40,"h":24,"x":0,"y":0,"l":1,"i":0,"I":"%0"},' +
+      '{"t":"v","w":39,"h":24,"x":41,"y":0,"c":[{"t":"p","w":39,"h":12,"x":41,"y":0,"l":0,"i":1,"I":"%1"},{"t":"p","w":39,"h":11,"x":41,"y":13,"a":true,"i":2,"I":"%2"}]}]}}';
+    expect(classicLayout(json)).toBe("d67e,80x24,0,0{40x24,0,0,0,39x24,41,0[39x12,41,0,1,39x11,41,13,2]}");
+    expect(classicLayout('{"V":2,"L":{"t":"p","w":80,"h":24,"x":0,"y":0,"a":true,"i":0,"I":"%3"}}')).toBe("b260,80x24,0,0,3");
+  });
+
+  test("the old form, and JSON the old form cannot hold, stay as they are", () => {
+    expect(classicLayout("b25d,80x24,0,0,0")).toBe("b25d,80x24,0,0,0");
+    const floating = '{"V":2,"L":{"t":"f","w":80,"h":24,"x":0,"y":0}}';
+    expect(classicLayout(floating)).toBe(floating);
+    expect(classicLayout("{not json")).toBe("{not json");
   });
 });
