@@ -9,6 +9,7 @@ import { renderTemplate, TemplateError } from "../template/render.ts";
 import { renderShellCommand, ShellValues } from "../template/shell-values.ts";
 import type { PaneSpec, RunPlan, SessionIdentity, StepSpec, WindowSpec } from "./types.ts";
 import { isSecretKey } from "./redact.ts";
+import { isCodeVariable } from "../template/shell-commands.ts";
 import { layoutProblem } from "../tmux/layout.ts";
 import { windowNameProblem } from "../tmux/window-name.ts";
 
@@ -150,7 +151,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
   const secretKeys = new Set(config.secret_env ?? []);
   const environment: Record<string, string> = {};
   const addEnvironment = (map: EnvMap | undefined, path: (string | number)[]) =>
-    Object.assign(environment, renderEnvironment(map, path, render, secretKeys));
+    Object.assign(environment, renderEnvironment(map, path, render, secretKeys, at));
   addEnvironment(projectEnvironment, []);
   addEnvironment(config.environment, ["environment"]);
 
@@ -367,10 +368,10 @@ function planWindow(
   at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
 ): WindowSpec {
   const dir = window.working_directory ? resolve(sessionDir, render(window.working_directory, [...path, "working_directory"])) : sessionDir;
-  const environment = renderEnvironment(window.environment, [...path, "environment"], render, secretKeys);
+  const environment = renderEnvironment(window.environment, [...path, "environment"], render, secretKeys, at);
   const windowCommand = { command: window.command, path: [...path, "command"] };
   const panes: PaneSpec[] = (window.panes?.length ? window.panes : [undefined]).map((pane, index) =>
-    planPane(pane, [...path, "panes", index], dir, windowCommand, render, secretKeys),
+    planPane(pane, [...path, "panes", index], dir, windowCommand, render, secretKeys, at),
   );
   return {
     name: window.name ? checkedWindowName(render(window.name, [...path, "name"]), () => at([...path, "name"])) : "",
@@ -408,6 +409,7 @@ function planPane(
   windowCommand: { command: string | string[] | undefined; path: (string | number)[] },
   render: Render,
   secretKeys: Set<string>,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
 ): PaneSpec {
   const spec = typeof pane === "string" ? { command: pane } : (pane ?? {});
   // The window's command and the pane's run as one script, so they share one set of values and
@@ -421,7 +423,7 @@ function planPane(
   return {
     command: command === "" ? undefined : command,
     workingDirectory: spec.working_directory ? resolve(windowDir, render(spec.working_directory, [...path, "working_directory"])) : windowDir,
-    environment: renderEnvironment(spec.environment, [...path, "environment"], render, secretKeys),
+    environment: renderEnvironment(spec.environment, [...path, "environment"], render, secretKeys, at),
     focus: spec.focus ?? false,
     ...withShellValues(values, secretKeys),
   };
@@ -469,9 +471,19 @@ function renderEnvironment(
   path: (string | number)[],
   render: Render,
   secretKeys: Set<string>,
+  at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(map ?? {})) {
+    // A shell or program runs what these variables hold (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …):
+    // a substituted value there would run as code, so only literal values are allowed.
+    if (isCodeVariable(key) && /(^|[^\\])\{\{/.test(String(value))) {
+      throw new ConfigError(
+        at([...path, key]),
+        `${key} holds code for the shell or a program, so a substituted value may not go into it`,
+        "write its value literally, or pass the value in another variable (PRJ_ARG_<NAME>) and use it from your own script",
+      );
+    }
     out[key] = render(String(value), [...path, key]);
     if (isSecretKey(key)) secretKeys.add(key);
   }

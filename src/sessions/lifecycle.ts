@@ -92,7 +92,7 @@ export class SessionLifecycleManager {
       // A row for a session that is no longer in tmux was killed behind our back.
       if (stale) recordVanishedSession(this.store, this.projectPath, stale, this.tmux.socketPath());
       sessionRowId = this.recordSession(spec, tmuxId, request);
-      this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: spec.workingDirectory });
+      this.recordLifecycle("session.created", spec, { tmux_id: tmuxId, run_event_id: request.eventId, working_directory: request.redact(spec.workingDirectory) });
       request.alsoRecord?.({ name: spec.name, created: true, tmuxId, sessionRowId });
     } catch (error) {
       // A session prj cannot record would be one it can never account for: it goes again, with everything it started.
@@ -119,7 +119,8 @@ export class SessionLifecycleManager {
       worktreePath: request.worktreePath,
       task: spec.identity.task,
       command: spec.identity.command,
-      workingDirectory: spec.workingDirectory,
+      // A directory can be built from a secret argument; the record never holds a secret.
+      workingDirectory: request.redact(spec.workingDirectory),
       socket: this.tmux.socket,
       createdAt: createdAt?.toISOString(),
       eventId: request.eventId,

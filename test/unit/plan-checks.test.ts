@@ -117,3 +117,30 @@ describe("task=", () => {
     expect((error as UsageError).message).toContain('unknown argument "taks"');
   });
 });
+
+describe("environment variables that hold code", () => {
+  const withEnvironment = (environment: Record<string, string>, where: "command" | "window" = "command"): CommandConfig => ({
+    name: "x",
+    arguments: [{ name: "v", default: "touch /tmp/pwned" }],
+    ...(where === "command" ? { environment } : {}),
+    session: { windows: [{ name: "w", ...(where === "window" ? { environment } : {}) }] },
+  });
+
+  for (const key of ["PROMPT_COMMAND", "BASH_ENV", "PS1", "LD_PRELOAD", "GIT_SSH_COMMAND"]) {
+    test(`a substituted value in ${key} is refused with its position`, () => {
+      const error = failure(() => buildRunPlan(input(withEnvironment({ [key]: "x{{v}}" }))));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(String((error as Error).message)).toContain(key);
+    });
+  }
+
+  test("window environments are checked too", () => {
+    expect(failure(() => buildRunPlan(input(withEnvironment({ PROMPT_COMMAND: "{{v}}" }, "window"))))).toBeInstanceOf(ConfigError);
+  });
+
+  test("a literal value, an escaped template and ordinary variables stay allowed", () => {
+    const plan = buildRunPlan(input(withEnvironment({ PROMPT_COMMAND: "history -a", PS1: "\\{{literal}} $ ", APP_MODE: "{{v}}" })));
+    expect(plan.environment.PROMPT_COMMAND).toBe("history -a");
+    expect(plan.environment.APP_MODE).toBe("touch /tmp/pwned");
+  });
+});
