@@ -4,6 +4,7 @@
 #   ensure_bun                     Bun at the version pinned in package.json `engines.bun`
 #   ensure_apt_pkgs SPEC...        system commands, SPEC = command[:apt-package[:brew-package]]
 #                                  (a brew-package of "-" means "not needed on macOS")
+#   fetch_tmux SUITE DIR           the tmux of a Debian suite in DIR, not installed (prints DIR/bin/tmux)
 #
 # Works as root or as a normal user (sudo only when not root and sudo exists),
 # with CI=true and with no standard input.
