@@ -12,10 +12,14 @@
  * ctime are not part of the key: the content is read and hashed anyway, and a
  * timestamp can stay the same across an edit on coarse file systems.
  *
- * Entries live in `$XDG_CACHE_HOME/prunejuice/config-cache/` (0700), one per
- * file (so the directory does not grow with edits), written atomically with
- * mode 0600. Any problem reading one is a miss, logged at debug; any problem
- * writing one is logged at debug and otherwise ignored.
+ * Entries live in `$XDG_CACHE_HOME/prunejuice/config-cache/` (0700), one
+ * file per config file (so the directory does not grow with edits), written
+ * atomically with mode 0600. A file holds the entries of the last
+ * ENTRIES_PER_FILE builds that validated it, newest first, so two builds of
+ * prj used side by side (a release and one from source, two worktrees' builds)
+ * do not evict each other on every run. Any problem reading one is a miss,
+ * logged at debug; any problem writing one is logged at debug and otherwise
+ * ignored; two prj storing at once may lose one entry, which is a later miss.
  *
  * Positions are only needed when something reports an error. On a hit the
  * returned SourceFile parses the file for real the first time a position is
@@ -44,6 +48,9 @@ interface CacheEntry {
   hash: string;
   data: unknown;
 }
+
+/** How many builds' entries one config file keeps. */
+const ENTRIES_PER_FILE = 4;
 
 /** Where entries are kept; follows XDG_CACHE_HOME at call time. */
 export function configCacheDir(): string {
@@ -168,27 +175,32 @@ function fingerprint(text: string): string {
   return Bun.hash(text).toString(16);
 }
 
-/** The cached data for exactly this text, or undefined. */
-function lookup(build: string, role: ConfigRole, path: string, text: string): unknown {
-  const file = entryFile(role, path);
+/** The entries kept for one config file, newest first; none when the file is missing or unreadable. */
+function readEntries(file: string): Partial<CacheEntry>[] {
   let raw: string;
   try {
     raw = readFileSync(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") log.debug(`config cache: cannot read ${file} (${String(error)})`);
-    return undefined;
+    return [];
   }
-  let entry: Partial<CacheEntry>;
   try {
-    entry = JSON.parse(raw) as Partial<CacheEntry>;
+    const parsed = JSON.parse(raw) as { entries?: unknown };
+    // A file written before entries were kept per build holds one entry, itself.
+    const entries = Array.isArray(parsed.entries) ? parsed.entries : [parsed];
+    return entries.filter((entry): entry is Partial<CacheEntry> => typeof entry === "object" && entry !== null);
   } catch (error) {
     log.debug(`config cache: ${file} is not valid JSON (${String(error)}); ignoring it`);
-    return undefined;
+    return [];
   }
-  const fresh =
-    entry.build === build && entry.role === role && entry.path === path && entry.length === text.length && entry.hash === fingerprint(text);
+}
+
+/** The cached data for exactly this text, or undefined. */
+function lookup(build: string, role: ConfigRole, path: string, text: string): unknown {
+  const entry = readEntries(entryFile(role, path)).find((candidate) => candidate.build === build);
+  const fresh = entry !== undefined && entry.role === role && entry.path === path && entry.length === text.length && entry.hash === fingerprint(text);
   if (!fresh || entry.data === undefined || entry.data === null) {
-    log.debug(`config cache: ${path} changed since it was last validated (or another prj build wrote the entry)`);
+    log.debug(`config cache: ${path} changed since this build last validated it (or it never did)`);
     return undefined;
   }
   return entry.data;
@@ -205,10 +217,13 @@ function store(build: string | undefined, role: ConfigRole, source: SourceFile, 
     return;
   }
   const file = entryFile(role, source.path);
+  // This build's entry replaces its previous one; other builds' stay, the oldest beyond the limit go.
+  const others = readEntries(file).filter((other) => other.build !== build && other.role === role && other.path === source.path);
+  const contents = `{"entries":[${[json, ...others.slice(0, ENTRIES_PER_FILE - 1).map((other) => JSON.stringify(other))].join(",")}]}`;
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, json, { mode: 0o600 });
+    writeFileSync(temporary, contents, { mode: 0o600 });
     renameSync(temporary, file);
   } catch (error) {
     log.debug(`config cache: cannot write ${file} (${String(error)}); the next run validates again`);

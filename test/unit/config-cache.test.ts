@@ -43,14 +43,25 @@ function project(commands: Record<string, string>, projectYaml?: string): string
   return prj;
 }
 
-/** The cache entry file written for `path`, if any. */
+interface StoredEntry {
+  build: string;
+  path: string;
+  data: Record<string, unknown>;
+}
+
+/** The entries of a cache file, newest first. */
+function entriesIn(file: string): StoredEntry[] {
+  return (JSON.parse(readFileSync(file, "utf8")) as { entries: StoredEntry[] }).entries;
+}
+
+/** The cache file written for `path`, if any. */
 function entryFileFor(path: string): string | undefined {
   const dir = configCacheDir();
   if (!existsSync(dir)) return undefined;
   for (const name of readdirSync(dir)) {
     const file = join(dir, name);
     try {
-      if ((JSON.parse(readFileSync(file, "utf8")) as { path?: string }).path === resolve(path)) return file;
+      if (entriesIn(file).some((entry) => entry.path === resolve(path))) return file;
     } catch {
       continue; // a temporary or broken file belongs to another test
     }
@@ -58,12 +69,12 @@ function entryFileFor(path: string): string | undefined {
   return undefined;
 }
 
-/** Rewrites the cached data of `path`, so a later hit is recognisable. */
-function tamper(path: string, change: (data: Record<string, unknown>) => void): void {
+/** Rewrites the data cached for `path` by `build`, so a later hit is recognisable. */
+function tamper(path: string, change: (data: Record<string, unknown>) => void, build = BUILD.build): void {
   const file = entryFileFor(path)!;
-  const entry = JSON.parse(readFileSync(file, "utf8")) as { data: Record<string, unknown> };
-  change(entry.data);
-  writeFileSync(file, JSON.stringify(entry));
+  const entries = entriesIn(file);
+  change(entries.find((entry) => entry.build === build)!.data);
+  writeFileSync(file, JSON.stringify({ entries }));
 }
 
 describe("loadCommandCached", () => {
@@ -87,6 +98,34 @@ describe("loadCommandCached", () => {
     await loadCommandCached(prj, "dev", BUILD);
     writeFileSync(join(prj, "commands", "dev.yaml"), DEV.replace("from the file", "from the edit"));
     expect((await loadCommandCached(prj, "dev", BUILD)).config.description).toBe("from the edit");
+  });
+
+  test("two builds used side by side keep an entry each; the oldest of more than four goes", async () => {
+    const prj = project({ "dev.yaml": DEV });
+    const path = (await loadCommandCached(prj, "dev", { build: "release" })).source.path;
+    await loadCommandCached(prj, "dev", { build: "from-source" });
+    tamper(path, (data) => (data.description = "release's"), "release");
+    tamper(path, (data) => (data.description = "from-source's"), "from-source");
+    for (let round = 0; round < 2; round++) {
+      expect((await loadCommandCached(prj, "dev", { build: "release" })).config.description).toBe("release's");
+      expect((await loadCommandCached(prj, "dev", { build: "from-source" })).config.description).toBe("from-source's");
+    }
+    // An edit is seen by each build, and each build's new entry replaces only its own.
+    writeFileSync(join(prj, "commands", "dev.yaml"), DEV.replace("from the file", "edited"));
+    expect((await loadCommandCached(prj, "dev", { build: "release" })).config.description).toBe("edited");
+    expect(entriesIn(entryFileFor(path)!).map((entry) => entry.build)).toEqual(["release", "from-source"]);
+    expect((await loadCommandCached(prj, "dev", { build: "from-source" })).config.description).toBe("edited");
+
+    for (const build of ["b3", "b4", "b5"]) await loadCommandCached(prj, "dev", { build });
+    expect(entriesIn(entryFileFor(path)!).map((entry) => entry.build)).toEqual(["b5", "b4", "b3", "from-source"]);
+    const filesForPath = readdirSync(configCacheDir()).filter((name) => {
+      try {
+        return entriesIn(join(configCacheDir(), name)).some((entry) => entry.path === path);
+      } catch {
+        return false; // another test's temporary file
+      }
+    });
+    expect(filesForPath).toHaveLength(1);
   });
 
   test("another build's entry, a broken entry, and no build at all are misses", async () => {
