@@ -3,6 +3,7 @@
 //   bun scripts/build.ts                                   # this machine -> dist/prj
 //   bun scripts/build.ts --target bun-darwin-arm64 --outfile dist/prj-darwin-arm64
 //   bun scripts/build.ts --no-bytecode                     # skip the bytecode cache
+//   bun scripts/build.ts --count-chunks --outfile X        # a build that lists the chunks it loads
 //
 // The executable must not read `.env` or `bunfig.toml` from the directory it
 // runs in (the user's repository), so that autoloading is turned off.
@@ -19,13 +20,14 @@ const { values } = parseArgs({
     outfile: { type: "string" },
     entry: { type: "string" },
     "no-bytecode": { type: "boolean", default: false },
+    "count-chunks": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
 });
 
 if (values.help) {
-  console.log("usage: bun scripts/build.ts [--target bun-<os>-<arch>[-baseline|-musl]] [--outfile PATH] [--entry PATH] [--no-bytecode]");
+  console.log("usage: bun scripts/build.ts [--target bun-<os>-<arch>[-baseline|-musl]] [--outfile PATH] [--entry PATH] [--no-bytecode] [--count-chunks]");
   process.exit(0);
 }
 
@@ -43,6 +45,91 @@ const pkg = (await Bun.file(join(root, "package.json")).json()) as { version: st
 const buildId = await sourceHash();
 mkdirSync(dirname(outfile), { recursive: true });
 
+/**
+ * Modules bundled as one chunk each. Splitting makes a chunk of every set of
+ * modules that the same lazy imports reach, so `prj run` loaded 39 small
+ * chunks (errors.ts alone, log.ts alone, ...), each a module record to link.
+ * A group is reached through one module that re-exports its members, so its
+ * members land in one chunk; imports inside a group stay direct. A member may
+ * import node builtins, its own group and the groups before it, never a later
+ * one, so no group waits for another that waits for it; the build checks that
+ * members do not export the same name twice. version.ts stays alone: it is
+ * all that `prj --version` loads.
+ */
+const MODULE_GROUPS: Record<string, readonly string[]> = {
+  // Used by nearly every command: errors, logging, output, paths, config files and the cached settings.
+  core: [
+    "src/errors.ts", "src/ui/log.ts", "src/ui/output.ts", "src/commands/entry.ts", "src/commands/define.ts",
+    "src/paths.ts", "src/config/files.ts", "src/config/defaults.ts", "src/config/merge.ts", "src/config/cache.ts",
+    "src/project.ts", "src/exec/runner.ts", "src/exec/deadline.ts", "src/naming.ts", "src/state/durations.ts",
+    "src/ui/session-log.ts", "src/sessions/liveness.ts", "src/steps/builtins.ts", "src/plan/redact.ts", "src/git/refs.ts",
+  ],
+  // Talking to tmux.
+  tmux: ["src/tmux/quote.ts", "src/tmux/script.ts", "src/tmux/parse.ts", "src/tmux/manager.ts", "src/tmux/layout.ts", "src/tmux/layout-support.ts"],
+  // Building a run's plan: `prj run`, its dry run, and the commands that plan worktrees.
+  plan: [
+    "src/template/render.ts", "src/template/shell-commands.ts", "src/template/shell-placement.ts", "src/template/shell-values.ts",
+    "src/tmux/window-name.ts", "src/plan/build.ts", "src/plan/operations.ts", "src/plan/format.ts", "src/plan/record.ts",
+    "src/git/worktree.ts", "src/worktrees/ports.ts", "src/worktrees/registry.ts", "src/config/shell.ts",
+    "src/run/prepare.ts", "src/run/run-command.ts",
+  ],
+  // The state database: db.ts, and state/sqlite.ts, which the port registry imports too. (Modules
+  // only a group's members import need no listing: they land in the group's chunk anyway.)
+  state: ["src/state/sqlite.ts", "src/state/db.ts"],
+  // Executing a run.
+  execute: ["src/run/execute.ts", "src/run/undo.ts", "src/steps/runner.ts", "src/sessions/lifecycle.ts", "src/sessions/terminate.ts"],
+};
+
+function moduleGroups(groups: Record<string, readonly string[]>): Bun.BunPlugin {
+  const groupOf = new Map<string, string>();
+  for (const [name, members] of Object.entries(groups)) for (const member of members) groupOf.set(join(root, member), name);
+  return {
+    name: "module-groups",
+    setup(builder) {
+      builder.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.namespace === "module-group") return undefined;
+        const group = groupOf.get(resolve(dirname(args.importer), args.path));
+        // A lazy import goes through the group even from inside it: a member that is the target of
+        // its own import() would become a chunk of its own.
+        if (group === undefined || (groupOf.get(args.importer) === group && args.kind !== "dynamic-import")) return undefined;
+        return { path: group, namespace: "module-group" };
+      });
+      builder.onLoad({ filter: /.*/, namespace: "module-group" }, (args) => ({
+        contents: groups[args.path]!.map((member) => `export * from ${JSON.stringify(join(root, member))};`).join("\n"),
+        loader: "ts",
+      }));
+    },
+  };
+}
+
+/** A name exported by two members of a group would be dropped by `export *`: refuse the build instead. */
+async function checkModuleGroups(groups: Record<string, readonly string[]>): Promise<void> {
+  const transpiler = new Bun.Transpiler({ loader: "ts" });
+  for (const [name, members] of Object.entries(groups)) {
+    const exporter = new Map<string, string>();
+    for (const member of members) {
+      for (const exported of transpiler.scan(await Bun.file(join(root, member)).text()).exports) {
+        const other = exporter.get(exported);
+        if (exported === "default" || other !== undefined) {
+          console.error(`error: module group ${name}: ${member} exports ${exported}${other ? `, as does ${other}` : ""}; rename it or move one of them out of the group`);
+          process.exit(1);
+        }
+        exporter.set(exported, member);
+      }
+    }
+  }
+}
+
+/**
+ * For the tests and the benchmark only (SPEC §11 counts the module chunks a
+ * run loads): every chunk starts by noting its name, and at exit the list goes
+ * to the file named by PRJ_CHUNK_LOG. The chunks are the same as without it.
+ */
+const CHUNK_COUNTER =
+  "if(globalThis.__prjChunks===undefined){globalThis.__prjChunks=[];const fs=import.meta.require(\"node:fs\");" +
+  "process.on(\"exit\",()=>{const f=process.env.PRJ_CHUNK_LOG;if(f)fs.writeFileSync(f,globalThis.__prjChunks.join(\"\\n\")+\"\\n\")})}" +
+  "globalThis.__prjChunks.push(import.meta.url.split(\"/\").pop());";
+
 async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
   return Bun.build({
     entrypoints: [entry],
@@ -58,6 +145,8 @@ async function build(bytecode: boolean): Promise<Bun.BuildOutput> {
     // when imported: `prj --version` then loads one tiny chunk instead of the
     // whole bundle's bytecode.
     splitting: true,
+    plugins: [moduleGroups(MODULE_GROUPS)],
+    ...(values["count-chunks"] ? { banner: CHUNK_COUNTER } : {}),
     define: { PRJ_VERSION: JSON.stringify(pkg.version), PRJ_BUILD_ID: JSON.stringify(buildId) },
     compile: {
       outfile,
@@ -83,6 +172,7 @@ async function sourceHash(): Promise<string> {
 }
 
 const started = performance.now();
+await checkModuleGroups(MODULE_GROUPS);
 let bytecode = !values["no-bytecode"];
 let result = await build(bytecode);
 if (!result.success && bytecode) {
