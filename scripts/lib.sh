@@ -191,7 +191,8 @@ check_tmux_version() {
 # dynamic loader and libraries: a tmux built for a newer libc runs on an older
 # system, and nothing (no LD_LIBRARY_PATH) leaks into the shells tmux starts.
 # A DIR that already holds a working tmux of that suite is reused.
-# Needs apt-get and dpkg (Debian/Ubuntu). PRJ_DEBIAN_MIRROR overrides the mirror.
+# Needs apt-get and dpkg (Debian/Ubuntu). The mirror is the system's own for Debian
+# (see debian_mirror; PRJ_DEBIAN_MIRROR overrides it).
 fetch_tmux() {
   local suite="$1" dir="$2"
   [ -n "$suite" ] && [ -n "$dir" ] || die "usage: fetch_tmux SUITE DIR"
@@ -205,7 +206,8 @@ fetch_tmux() {
     return 0
   fi
 
-  local mirror="${PRJ_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  local mirror
+  mirror="$(debian_mirror)"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [ -r "$keyring" ] || ensure_debian_keyring
   ensure_apt_pkgs patchelf
@@ -260,6 +262,35 @@ fetch_tmux() {
   printf '%s\n' "$suite" >"$dir/suite"
   log "$("$launcher" -V) from Debian $suite: $launcher"
   printf '%s\n' "$launcher"
+}
+
+# The Debian mirror fetch_tmux uses: PRJ_DEBIAN_MIRROR, else the one this system's
+# apt already uses for Debian, else the default mirror debootstrap knows for Debian
+# suites (on Ubuntu and other systems that do not use Debian's archive).
+debian_mirror() {
+  if [ -n "${PRJ_DEBIAN_MIRROR:-}" ]; then
+    printf '%s\n' "${PRJ_DEBIAN_MIRROR%/}"
+    return 0
+  fi
+  local found
+  found="$(
+    {
+      sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ' ' '\n'
+      sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+    } | grep -E '^https?://.*/debian/?$' | head -n 1
+  )"
+  if [ -z "$found" ]; then
+    ensure_apt_pkgs debootstrap
+    # Ubuntu's debootstrap names Debian's mirror in its Debian suite scripts; Debian's in its default.
+    found="$(
+      {
+        sed -n 's/^default_mirror[[:space:]]*//p' /usr/share/debootstrap/scripts/sid
+        sed -n 's/^DEF_MIRROR="\(.*\)"/\1/p' /usr/sbin/debootstrap
+      } 2>/dev/null | grep -E '^https?://.*/debian/?$' | head -n 1
+    )"
+  fi
+  [ -n "$found" ] || die "no Debian mirror known here; set PRJ_DEBIAN_MIRROR to one (its URL ends in /debian)"
+  printf '%s\n' "${found%/}"
 }
 
 # Debian's archive keys, for fetch_tmux on systems that are not Debian (Ubuntu has the package).
