@@ -6,6 +6,8 @@
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import type { CommandConfig, EnvMap, Pane, Window } from "../config/schema.ts";
 import { ENV_NAME_PATTERN } from "../config/schema.ts";
+import { LAYOUT_PRESETS, layoutProblem } from "../tmux/layout.ts";
+import { firstWord, topLevelSegments } from "./shell.ts";
 import { PeerFloat, PeerObject } from "./yaml11.ts";
 
 /** Where a file is being imported, so paths come out as the peer tool would see them. */
@@ -22,10 +24,55 @@ export interface ImportContext {
   env?: Record<string, string | undefined>;
 }
 
-/** A converted command and one line per thing that could not be converted exactly, each starting with its key path. */
+/** A comment put after one value of the written command, at its key path (why a value looks as it does). */
+export interface ValueComment {
+  path: (string | number)[];
+  text: string;
+}
+
+/**
+ * A converted command, one line per thing that could not be converted exactly
+ * (each starting with its key path in the peer file), and comments for values
+ * that are exact but would puzzle a reader.
+ */
 export interface ImportResult {
   command: CommandConfig;
   warnings: string[];
+  comments: ValueComment[];
+  /** Preset layouts the peer shapes with tmux options prj does not set: tmux works them out at import (import.ts). */
+  pendingLayouts?: PendingLayout[];
+}
+
+/**
+ * A preset layout as the peer leaves it: `preset` applied to `panes` panes in
+ * a window of `size` with tmux `options` set (tmuxp's `main-pane-height: 30`).
+ * prj sets no tmux options on its windows, so tmux itself computes the layout
+ * once, on a throw-away server, and the exact layout string is written instead.
+ */
+export interface PendingLayout {
+  /** Where the layout is in the written command. */
+  path: (string | number)[];
+  preset: string;
+  panes: number;
+  options: Record<string, string>;
+  size: { columns: number; rows: number };
+  /** Key path in the peer file, for the note when tmux cannot tell. */
+  notePath: string;
+}
+
+/**
+ * The peer itself refuses this file: `peerSays` is its own message (the
+ * exception it stops with), `why` says what in the file causes it, and `path`
+ * is where, as a key path in the peer file.
+ */
+export class PeerRejection extends Error {
+  constructor(
+    readonly path: (string | number)[],
+    readonly peerSays: string,
+    readonly why: string,
+  ) {
+    super(peerSays);
+  }
 }
 
 /** Collects warnings as `key.path: message` lines. */
@@ -137,32 +184,94 @@ const PLAIN_WORD = /^[A-Za-z0-9_./~+@%:,=-]+$/;
 
 /**
  * The directory a command that is only `cd DIR` moves to, or undefined when the
- * command is anything else (or too clever to read: variables, `cd -`, globs).
- * Peer files use `cd` to pick a pane's directory; prj runs pane commands in a
- * child shell, so such a `cd` becomes the pane's working directory instead.
+ * command is anything else (or too clever to read: variables other than HOME,
+ * `cd -`, globs). Peer files use `cd` to pick a pane's directory; prj runs pane
+ * commands in a child shell, so such a `cd` becomes the pane's working
+ * directory instead.
  */
 export function cdTarget(command: string, home: string): string | undefined {
-  const match = /^\s*cd(?:\s+--)?(?:\s+('[^']*'|"[^"$`\\]*"|[^\s;'"]+))?\s*;?\s*$/.exec(command);
+  const match = /^\s*cd(?:\s+--)?(?:\s+('[^']*'|"[^"`\\]*"|[^\s;'"]+))?\s*;?\s*$/.exec(command);
   if (!match) return undefined;
   let word = match[1];
   if (word === undefined) return home;
-  if (/^'[^']*'$/.test(word)) word = word.slice(1, -1);
-  else if (/^"[^"$`\\]*"$/.test(word)) word = word.slice(1, -1);
-  else if (!PLAIN_WORD.test(word)) return undefined;
+  // $HOME is what `~` stands for, and `~` is expanded with the importing user's HOME anyway.
+  const quoted = /^"(.*)"$/.exec(word);
+  if (quoted) word = quoted[1]!.replace(/^(?:\$HOME|\$\{HOME\})(?=\/|$)/, "~");
+  else if (/^'[^']*'$/.test(word)) return plainTarget(word.slice(1, -1), home, true);
+  else word = word.replace(/^(?:\$HOME|\$\{HOME\})(?=\/|$)/, "~");
+  if (quoted && /[$`\\]/.test(word)) return undefined;
+  return plainTarget(word, home, Boolean(quoted));
+}
+
+function plainTarget(word: string, home: string, quoted: boolean): string | undefined {
   if (word === "" || word === "-") return undefined;
+  if (!quoted && !PLAIN_WORD.test(word)) return undefined;
+  // A quoted `~` is a directory named `~`, which nobody means.
+  if (quoted && word.startsWith("~") && !word.startsWith("~/") && word !== "~") return undefined;
   return expandHome(word, home);
 }
 
-/** Splits off the leading `cd DIR` commands: the directories they visit in order, and the commands after them. */
+/** Why a `cd` in a pane's commands cannot be told at import time, so the pane may end elsewhere than in the peer. */
+export type StrandedCd = { command: string; reason: "not-a-plain-path" | "conditional" | "unreadable" };
+
+/**
+ * Splits off the leading `cd DIR` commands, also in `cd DIR && cmd` and
+ * `cd DIR; cmd`: the directories they visit in order, and the commands after
+ * them. Folding `cd DIR &&` is exact whenever DIR exists (the peer's shell is
+ * then in DIR for the rest, and so is prj's pane); a `cd` followed by `||`,
+ * `|` or `&` is left alone, since those change what runs when it fails.
+ */
 export function leadingCds(commands: string[], home: string): { cds: string[]; rest: string[] } {
   const cds: string[] = [];
-  let index = 0;
-  for (; index < commands.length; index++) {
-    const target = cdTarget(commands[index]!, home);
-    if (target === undefined) break;
-    cds.push(target);
+  for (let index = 0; index < commands.length; index++) {
+    const line = commands[index]!;
+    const segments = topLevelSegments(line);
+    if (!segments) return { cds, rest: commands.slice(index) };
+    let position = 0;
+    for (; position < segments.length; position++) {
+      const segment = segments[position]!;
+      const target = cdTarget(segment.text, home);
+      if (target === undefined || !["&&", ";", "\n", ""].includes(segment.op)) break;
+      cds.push(target);
+    }
+    if (position === segments.length) continue;
+    const rest = position === 0 ? line : line.slice(segments[position]!.start).trim();
+    return { cds, rest: [rest, ...commands.slice(index + 1)] };
   }
-  return { cds, rest: commands.slice(index) };
+  return { cds, rest: [] };
+}
+
+/**
+ * Every `cd` in `commands` that moves the shell for good (at the top level,
+ * not in `( )` or `$( )`), in order: the directories the peer's shell visits
+ * as it types them. A `cd` that runs only when an earlier command succeeds,
+ * is followed by `||`, `|` or `&`, names no plain directory, or is a
+ * `pushd`/`popd`, cannot be told at import time: the first such one is
+ * returned as the problem.
+ */
+export function cdMoves(commands: string[], home: string): { targets: string[] } | { problem: StrandedCd } {
+  const targets: string[] = [];
+  for (const line of commands) {
+    const segments = topLevelSegments(line);
+    if (!segments) {
+      if (/(^|[\s;&|(])(?:cd|pushd|popd)(\s|$)/.test(line)) return { problem: { command: line.trim(), reason: "unreadable" } };
+      continue;
+    }
+    let previous: { op: string; cd: boolean } = { op: "", cd: false };
+    for (const segment of segments) {
+      const word = firstWord(segment.text);
+      const isCd = ["cd", "pushd", "popd"].includes(word);
+      if (isCd) {
+        const target = word === "cd" ? cdTarget(segment.text, home) : undefined;
+        if (target === undefined) return { problem: { command: segment.text, reason: "not-a-plain-path" } };
+        const unconditional = ["", ";", "\n"].includes(previous.op) || (previous.op === "&&" && previous.cd);
+        if (!unconditional || !["&&", ";", "\n", ""].includes(segment.op)) return { problem: { command: segment.text, reason: "conditional" } };
+        targets.push(target);
+      }
+      previous = { op: segment.op, cd: isCd };
+    }
+  }
+  return { targets };
 }
 
 /** The environment variables a map can carry into prj; others are reported. */
@@ -212,6 +321,10 @@ export interface DraftWindow {
   /** Commands run first in every pane (tmuxinator `pre_window`/`pre`, tmuxp `shell_command_before`). */
   prefix: string[];
   layout?: string;
+  /** Why the layout is what it is, written next to it when it is not the peer file's own. */
+  layoutNote?: string;
+  /** tmux window options the peer sets before splitting, which shape a preset layout. */
+  layoutOptions?: Record<string, string>;
   environment?: EnvMap;
   focus?: boolean;
   /** False when the peer file declared no panes: the window's one pane runs `panes[0].commands`. */
@@ -220,21 +333,48 @@ export interface DraftWindow {
   path: string;
 }
 
+/** What a window's conversion gives: the window, and comments for its values (key paths inside the window). */
+export interface FinishedWindow {
+  window: Window;
+  comments: ValueComment[];
+}
+
+/** Where the window's conversion happens: what it needs besides the draft. */
+export interface FinishContext {
+  home: string;
+  warnings: Warnings;
+  /** Writes a directory relative to its parent where it can (see {@link directoryWriter}). */
+  dirOf: (dir: string | undefined, parentAbsolute: string | undefined) => string | undefined;
+  sessionAbsolute: string | undefined;
+  projectRoot: string | undefined;
+  peer: "tmuxinator" | "tmuxp";
+}
+
 /**
- * Turns a draft into a prj window. Leading `cd DIR` commands become working
- * directories: prj leaves each pane in an interactive shell in the pane's
- * directory once its command ends, so a `cd` inside the command would not last.
- * `dirOf` writes a directory relative to the parent where it can.
+ * Turns a draft into a prj window.
+ *
+ * prj runs a pane's commands in a child shell and then leaves the pane in a
+ * shell in its working_directory, where the peers type the commands into the
+ * pane's shell, which stays wherever their `cd`s took it. So every `cd` that
+ * moves the peer's shell for good is worked out here:
+ *
+ * - leading `cd DIR` (also `cd DIR && cmd`, `cd DIR; cmd`) become the window's
+ *   or pane's working_directory;
+ * - a `cd` after other commands (say `pre_window: nvm use` and then a pane
+ *   `cd web && yarn start`) makes the pane start in the directory the peer's
+ *   shell ends in, and its commands step back first (`cd ..`), so they run
+ *   where they ran under the peer, in the same order;
+ * - a `cd` that cannot be told at import time is reported.
  */
-export function finishWindow(
-  draft: DraftWindow,
-  home: string,
-  warnings: Warnings,
-  dirOf: (dir: string | undefined, parentAbsolute: string | undefined) => string | undefined,
-  sessionAbsolute: string | undefined,
-): Window {
+export function finishWindow(draft: DraftWindow, context: FinishContext): FinishedWindow {
+  const { home, warnings, dirOf, sessionAbsolute } = context;
   const window: Window = {};
-  if (draft.name !== undefined && draft.name !== "") window.name = literal(draft.name);
+  const comments: ValueComment[] = [];
+  // "" is a name too: both peers pass it to `-n`, and tmux then keeps the window's name empty.
+  if (draft.name !== undefined) window.name = literal(draft.name);
+  if (draft.name?.includes("#")) {
+    warnings.add(`${draft.path} name`, "tmux reads `#` in a window name the peer hands it as a format (`#h` becomes the host name, `##` a single #); prj names the window exactly as written");
+  }
 
   const singlePane = !draft.declaredPanes;
   const prefixCommands = singlePane ? [...draft.prefix, ...(draft.panes[0]?.commands ?? [])] : draft.prefix;
@@ -250,42 +390,163 @@ export function finishWindow(
     rest = prefixCommands;
   }
   if (prefixTarget !== undefined) windowDir = applyCd(windowDir, prefixTarget);
+  const absoluteOf = (dir: string | undefined, parent: string | undefined): string | undefined =>
+    dir === undefined ? parent : parent ? resolve(parent, dir) : isAbsolute(dir) ? dir : undefined;
 
-  const windowAbsolute = windowDir === undefined ? sessionAbsolute : sessionAbsolute ? resolve(sessionAbsolute, windowDir) : isAbsolute(windowDir) ? windowDir : undefined;
-  const writtenDir = dirOf(windowDir, sessionAbsolute);
-  if (writtenDir !== undefined) window.working_directory = literal(writtenDir);
-  if (draft.layout !== undefined && !singlePane) window.layout = literal(draft.layout);
+  if (draft.layout !== undefined && !singlePane) {
+    const layout = layoutFor(draft.layout, panes.length, `${draft.path}.layout`, warnings);
+    if (layout !== undefined) window.layout = literal(layout);
+  }
   if (draft.environment) window.environment = draft.environment;
   if (draft.focus) window.focus = true;
 
-  if (rest.length) window.command = oneOrMany(rest);
-  warnStrandedCd(rest, singlePane ? draft.path : `${draft.path} (commands run before each pane)`, home, warnings);
-
-  if (!singlePane) {
-    window.panes = panes.map((pane) => {
-      let dir = pane.dir;
-      if (dir !== undefined && prefixTarget !== undefined) dir = applyCd(dir, prefixTarget);
-      let commands = pane.commands;
-      // Only fold a pane's own `cd` when nothing in the shared prefix ran before it.
-      if (rest.length === 0) {
-        const own = leadingCds(commands, home);
-        if (own.cds.length) {
-          dir = own.cds.reduce<string | undefined>(applyCd, dir);
-          commands = own.rest;
-        }
-      }
-      warnStrandedCd(commands, pane.path, home, warnings);
-      const written = dirOf(dir, windowAbsolute);
-      return paneOf({ commands, dir: written, environment: pane.environment, focus: pane.focus });
-    });
+  if (singlePane) {
+    const moved = replay(rest, windowDir, sessionAbsolute, draft.path, context);
+    const written = dirOf(moved.dir, sessionAbsolute);
+    if (written !== undefined) window.working_directory = literal(written);
+    if (moved.commands.length) window.command = oneOrMany(moved.commands);
+    if (moved.comment) comments.push({ path: ["command", ...(moved.commands.length > 1 ? [0] : [])], text: moved.comment });
+    return { window: orderWindow(window), comments };
   }
-  return window;
+
+  // A `cd` the shared commands cannot be read from is reported once, for the window.
+  const sharedMoves = cdMoves(rest, home);
+  if ("problem" in sharedMoves) warnStranded(sharedMoves.problem, `${draft.path} (commands run before each pane)`, warnings);
+  // When only the shared commands move the shell, every pane ends where they do: the window starts there.
+  const paneOwnCd = panes.some((pane) => pane.dir !== undefined || !("targets" in cdMoves(pane.commands, home)) || (cdMoves(pane.commands, home) as { targets: string[] }).targets.length > 0);
+  const windowReplayed = "targets" in sharedMoves && sharedMoves.targets.length > 0 && !paneOwnCd;
+  if (windowReplayed) {
+    const moved = replay(rest, windowDir, sessionAbsolute, draft.path, context);
+    windowDir = moved.dir;
+    rest = moved.commands;
+    if (moved.comment) comments.push({ path: ["command", ...(rest.length > 1 ? [0] : [])], text: moved.comment });
+  }
+  const windowAbsolute = absoluteOf(windowDir, sessionAbsolute);
+  const writtenDir = dirOf(windowDir, sessionAbsolute);
+  if (writtenDir !== undefined) window.working_directory = literal(writtenDir);
+
+  const converted = panes.map((pane) => {
+    let dir = pane.dir;
+    if (dir !== undefined && prefixTarget !== undefined) dir = applyCd(dir, prefixTarget);
+    let own = pane.commands;
+    // A pane's own leading `cd` is its directory when nothing ran before it.
+    if (rest.length === 0) {
+      const folded = leadingCds(own, home);
+      if (folded.cds.length) {
+        dir = folded.cds.reduce<string | undefined>(applyCd, dir);
+        own = folded.rest;
+      }
+    }
+    if ("problem" in sharedMoves || windowReplayed) return { dir, commands: own, inline: false, comment: undefined };
+    const moved = replay([...rest, ...own], dir, windowAbsolute, pane.path, context);
+    if (moved.dir === dir) return { dir, commands: own, inline: false, comment: undefined };
+    return { dir: moved.dir, commands: moved.commands, inline: true, comment: moved.comment };
+  });
+  // When a pane replays the shared commands itself, the window's `command` (which runs first in every pane) cannot stay.
+  const inlineShared = rest.length > 0 && converted.some((pane) => pane.inline);
+  if (rest.length && !inlineShared) window.command = oneOrMany(rest);
+
+  window.panes = converted.map((pane, index) => {
+    const commands = inlineShared && !pane.inline ? [...rest, ...pane.commands] : pane.commands;
+    if (pane.comment) comments.push({ path: ["panes", index, "command", ...(commands.length > 1 ? [0] : [])], text: pane.comment });
+    const source = panes[index]!;
+    return paneOf({ commands, dir: dirOf(pane.dir, windowAbsolute), environment: source.environment, focus: source.focus });
+  });
+  return { window: orderWindow(window), comments };
 }
 
-function warnStrandedCd(commands: string[], path: string, home: string, warnings: Warnings): void {
-  if (commands.some((command) => /^\s*cd(\s|$)/.test(command) && cdTarget(command, home) !== undefined)) {
-    warnings.add(path, "a `cd` after other commands only lasts while those commands run: prj leaves the pane in its working_directory afterwards");
+/** Keys in the order people read a window: name, directory, layout, the rest. */
+function orderWindow(window: Window): Window {
+  const { name, working_directory, layout, focus, environment, command, panes } = window;
+  const out: Window = {};
+  if (name !== undefined) out.name = name;
+  if (working_directory !== undefined) out.working_directory = working_directory;
+  if (layout !== undefined) out.layout = layout;
+  if (focus !== undefined) out.focus = focus;
+  if (environment !== undefined) out.environment = environment;
+  if (command !== undefined) out.command = command;
+  if (panes !== undefined) out.panes = panes;
+  return out;
+}
+
+/**
+ * The directory a pane ends in after `commands`, typed from `start` as the peer
+ * does, and the commands prj runs to get there the same way. When a `cd` moves
+ * the shell after other commands, the pane starts in the final directory (where
+ * prj leaves its shell) and the commands step back to `start` first.
+ */
+function replay(
+  commands: string[],
+  start: string | undefined,
+  parentAbsolute: string | undefined,
+  path: string,
+  context: FinishContext,
+): { dir: string | undefined; commands: string[]; comment?: string } {
+  const moves = cdMoves(commands, context.home);
+  if ("problem" in moves) {
+    warnStranded(moves.problem, path, context.warnings);
+    return { dir: start, commands };
   }
+  if (moves.targets.length === 0) return { dir: start, commands };
+  // Non-empty targets always give a directory.
+  const end = moves.targets.reduce<string | undefined>(applyCd, start)!;
+  if (end === start) return { dir: start, commands };
+  const back = stepBack(start, end, parentAbsolute, context.projectRoot);
+  if (back === undefined) {
+    warnStranded({ command: commands.find((line) => /(^|[\s;&|])cd(\s|$)/.test(line)) ?? "cd", reason: "not-a-plain-path" }, path, context.warnings);
+    return { dir: start, commands };
+  }
+  return {
+    dir: end,
+    commands: [`cd -- ${quotePath(back)}`, ...commands],
+    comment: `back to where ${context.peer} runs these; the pane starts in ${quotePath(end)}, where their cd leaves ${context.peer}'s shell`,
+  };
+}
+
+/**
+ * The `cd` argument from `end` back to `start` (both as written for prj: relative
+ * to the parent's directory, or absolute): relative inside the project, so it
+ * works in every worktree; absolute when it leads out of the project.
+ */
+function stepBack(start: string | undefined, end: string, parentAbsolute: string | undefined, projectRoot: string | undefined): string | undefined {
+  if (parentAbsolute === undefined) {
+    if (start !== undefined && isAbsolute(start)) return start;
+    if (isAbsolute(end)) return undefined;
+    return relative(resolve("/parent", end), resolve("/parent", start ?? ".")) || ".";
+  }
+  const from = resolve(parentAbsolute, end);
+  const to = resolve(parentAbsolute, start ?? ".");
+  if (projectRoot !== undefined && !(isInside(from, projectRoot) && isInside(to, projectRoot))) return to;
+  return relative(from, to) || ".";
+}
+
+const STRANDED_REASONS: Record<StrandedCd["reason"], string> = {
+  "not-a-plain-path": "does not name a plain directory prj can read at import time",
+  conditional: "depends on whether a command succeeds (`&&`, `||`, `|` or `&` around it)",
+  unreadable: "is in a command prj cannot read (its quotes do not close)",
+};
+
+/** Reports a `cd` that stays a command: the commands after it still run there, but the pane's shell does not stay. */
+function warnStranded(stranded: StrandedCd, path: string, warnings: Warnings): void {
+  warnings.add(
+    path,
+    `\`${stranded.command}\` ${STRANDED_REASONS[stranded.reason]}; the commands after it still run there, but prj leaves the pane's shell in its working_directory, where the peer's shell stays wherever that \`cd\` took it`,
+  );
+}
+
+/**
+ * A peer's layout value as prj can write it. tmux takes any unambiguous start
+ * of a preset name (`main-v`), prj wants it spelt out; anything else tmux would
+ * refuse is reported and left out.
+ */
+function layoutFor(value: string, panes: number, path: string, warnings: Warnings): string | undefined {
+  const trimmed = value.trim();
+  if (layoutProblem(trimmed, { panes }) === undefined) return trimmed;
+  const presets = LAYOUT_PRESETS.filter((preset) => preset.startsWith(trimmed));
+  if (trimmed !== "" && presets.length === 1) return presets[0];
+  const problem = layoutProblem(trimmed, { panes });
+  warnings.add(path, `${problem?.problem ?? "not a layout"}; not converted (the panes are tiled)`);
+  return undefined;
 }
 
 function oneOrMany(commands: string[]): string | string[] {

@@ -21,7 +21,9 @@ import {
   type DraftWindow,
   type ImportContext,
   type ImportResult,
+  type ValueComment,
 } from "./common.ts";
+import { tmuxinatorRejection } from "./rejections.ts";
 
 /** Keys tmuxinator reads at the top level; anything else is reported as unknown. */
 const KNOWN_KEYS = new Set([
@@ -56,12 +58,16 @@ export function usesErb(text: string): boolean {
  * warning with its key path, and the rest is converted.
  */
 export function convertTmuxinator(data: unknown, context: ImportContext): ImportResult {
+  const rejection = tmuxinatorRejection(data);
+  if (rejection) throw rejection;
   const warnings = new Warnings();
+  const comments: ValueComment[] = [];
   const doc = isRecord(data) ? data : {};
   const dirOf = directoryWriter(context.projectRoot);
 
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key)) warnings.add(key, "unknown tmuxinator key; not converted");
+    else if (key === "on_project_exit" && doc.attach === false) continue;
     else if (TMUX_ONLY[key] !== undefined && doc[key] !== undefined && doc[key] !== null) warnings.add(key, `not converted: ${TMUX_ONLY[key]}`);
   }
 
@@ -95,7 +101,13 @@ export function convertTmuxinator(data: unknown, context: ImportContext): Import
   // ---- startup_window / startup_pane
   applyStartup(doc, drafts, warnings);
 
-  const windows: Window[] = drafts.map((draft) => finishWindow(draft, context.home, warnings, dirOf, sessionAbsolute));
+  const finished = drafts.map((draft) =>
+    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxinator" }),
+  );
+  const windows: Window[] = finished.map((each) => each.window);
+  finished.forEach((each, index) => {
+    for (const comment of each.comments) comments.push({ path: ["session", "windows", index, ...comment.path], text: comment.text });
+  });
 
   // ---- session
   const session: SessionBlock = {};
@@ -105,27 +117,49 @@ export function convertTmuxinator(data: unknown, context: ImportContext): Import
   }
   const writtenRoot = dirOf(sessionDir, context.projectRoot);
   if (writtenRoot !== undefined) session.working_directory = literal(writtenRoot);
-  if (typeof doc.attach === "boolean") session.auto_attach = doc.attach;
+  // Ruby truthiness: anything but nil and false attaches.
+  if (doc.attach !== undefined && doc.attach !== null) session.auto_attach = doc.attach !== false;
   if (windows.length) session.windows = windows;
 
-  // ---- hooks
+  // ---- hooks: tmuxinator's script does `cd ROOT` first and has no `set -e`, so
+  // every hook runs in the root and a failing one does not stop the session.
+  const hookDir = dirOf(sessionDir, context.projectRoot);
   const preSteps: Step[] = [];
   const preCreate: Step[] = [];
   const postSteps: Step[] = [];
   const cleanup: Step[] = [];
-  const hook = (key: string, into: Step[], note?: string) => {
+  const hook = (key: string, into: Step[], where: (string | number)[], note?: string) => {
     const text = joined(doc[key], "\n");
     if (text === undefined) return;
-    into.push({ name: key, run: literal(text) });
+    const step: Step = { name: key, run: literal(text) };
+    if (hookDir !== undefined) step.working_directory = literal(hookDir);
+    // Cleanup steps never stop a kill, so only the run's steps need it spelt out.
+    if (into !== cleanup) {
+      step.continue_on_error = true;
+      comments.push({ path: [...where, into.length, "continue_on_error"], text: `tmuxinator carries on when ${key} fails` });
+    }
+    into.push(step);
     if (note) warnings.add(key, note);
   };
-  hook("on_project_start", preSteps);
-  hook("pre", preCreate, "converted to session.pre_create_steps; unlike tmuxinator, it runs on every `prj run` (also when the session already exists) and a failure stops the run");
-  hook("on_project_first_start", preCreate, "converted to session.pre_create_steps; unlike tmuxinator, it runs on every `prj run` (also when the session already exists) and a failure stops the run");
-  hook("post", postSteps, "converted to post_steps; they run before prj attaches, where tmuxinator ran `post` after you detached");
-  hook("on_project_stop", cleanup);
+  const everyRun = "converted to session.pre_create_steps; unlike tmuxinator, it runs on every `prj run` (also when the session already exists)";
+  hook("on_project_start", preSteps, ["pre_steps"]);
+  hook("pre", preCreate, ["session", "pre_create_steps"], everyRun);
+  hook("on_project_first_start", preCreate, ["session", "pre_create_steps"], everyRun);
+  hook("post", postSteps, ["post_steps"], "converted to post_steps; they run before prj attaches, where tmuxinator ran `post` after you detached");
+  // Without attaching, tmuxinator's script goes straight on to on_project_exit.
+  if (doc.attach === false) hook("on_project_exit", postSteps, ["post_steps"]);
+  hook("on_project_stop", cleanup, ["session", "cleanup_steps"]);
   if (preCreate.length) session.pre_create_steps = preCreate;
   if (cleanup.length) session.cleanup_steps = cleanup;
+  // tmuxinator's script runs under $SHELL, prj's steps under /bin/sh: only shell-specific syntax tells them apart.
+  const userShell = context.env?.SHELL;
+  for (const key of ["on_project_start", "pre", "on_project_first_start", "post", "on_project_stop"]) {
+    const text = joined(doc[key], "\n");
+    const found = text === undefined ? undefined : shellSpecific(text);
+    if (found && userShell && !/(^|\/)(?:sh|dash)$/.test(userShell)) {
+      warnings.add(key, `uses ${found}, which tmuxinator runs with your shell (${userShell}) but prj's steps run with /bin/sh`);
+    }
+  }
 
   const command: CommandConfig = {
     name: commandName,
@@ -134,7 +168,7 @@ export function convertTmuxinator(data: unknown, context: ImportContext): Import
   if (preSteps.length) command.pre_steps = preSteps;
   command.session = session;
   if (postSteps.length) command.post_steps = postSteps;
-  return { command, warnings: warnings.lines };
+  return { command, warnings: warnings.lines, comments };
 }
 
 function expandPath(text: string, path: string, context: ImportContext, warnings: Warnings): string | undefined {
@@ -183,7 +217,8 @@ function draftWindow(
   const draft: DraftWindow = { name, prefix, declaredPanes: false, panes: [], path };
 
   if (!isRecord(value)) {
-    draft.panes = [{ commands: commandList(value), path }];
+    // Only text and lists are commands to tmuxinator; a number or `true` runs nothing.
+    draft.panes = [{ commands: typeof value === "string" || Array.isArray(value) ? commandList(value) : [], path }];
     return draft;
   }
   for (const option of Object.keys(value)) {
@@ -251,4 +286,19 @@ function applyStartup(doc: Record<string, unknown>, drafts: DraftWindow[], warni
   } else if (!(paneText === "0" && window)) {
     warnings.add("startup_pane", `no pane ${JSON.stringify(paneText)} in the startup window; not converted`);
   }
+}
+
+/** The first bash or zsh construct in `text` that a POSIX /bin/sh (dash) does not take, if any. */
+function shellSpecific(text: string): string | undefined {
+  const constructs: [RegExp, string][] = [
+    [/(^|[;&|\s])source\s/, "`source`"],
+    [/\[\[/, "`[[ ]]`"],
+    [/(^|[;&|\s])(?:shopt|setopt|declare|typeset|pushd|popd)\s/, "a bash or zsh builtin"],
+    [/<\(|>\(/, "process substitution"],
+    [/&>|\|&/, "`&>` or `|&`"],
+    [/\$'/, "`$'…'` quoting"],
+    [/\w=\(/, "an array"],
+    [/\{[^}\s]*,[^}\s]*\}/, "brace expansion"],
+  ];
+  return constructs.find(([pattern]) => pattern.test(text))?.[1];
 }

@@ -14,6 +14,7 @@ import {
   finishWindow,
   isRecord,
   keepLastFocus,
+  pythonTruthy,
   literal,
   quotePath,
   sanitizeCommandName,
@@ -23,7 +24,11 @@ import {
   type DraftWindow,
   type ImportContext,
   type ImportResult,
+  type PendingLayout,
+  type ValueComment,
 } from "./common.ts";
+import { tmuxpRejection } from "./rejections.ts";
+import { LAYOUT_PRESETS, layoutWithChecksum } from "../tmux/layout.ts";
 
 const SESSION_KEYS = new Set([
   "session_name", "start_directory", "shell_command_before", "before_script", "environment", "options",
@@ -49,14 +54,47 @@ interface TmuxpCommand {
   path: string;
 }
 
+/** tmuxp's session size: it creates every session detached at 800x600 (tmux 2.6 and newer) and builds the windows there. */
+const TMUXP_SESSION = { columns: 800, rows: 600 } as const;
+
+/**
+ * The layout tmuxp leaves in a window with `panes:` and no `layout:`. libtmux
+ * splits the newest pane with tmux's default (`split-window -v`: the new pane
+ * below, taking half), and no layout is applied, so the panes stack, each
+ * half the height of the one above, the last two alike: 300, 149 and 149
+ * rows of 600 for three panes. Written as tmux's own layout string at tmuxp's
+ * size, so tmux scales it to the real window exactly as it scales tmuxp's.
+ * Undefined when tmux could not make that many splits.
+ */
+export function tmuxpStackedLayout(panes: number, size: { columns: number; rows: number } = TMUXP_SESSION): string | undefined {
+  const heights = [size.rows];
+  for (let split = 1; split < panes; split++) {
+    const last = heights.pop()!;
+    // tmux's layout_split_pane: each side needs a row, plus one for the border.
+    if (last < 3) return undefined;
+    const newer = Math.floor((last + 1) / 2) - 1;
+    heights.push(last - 1 - newer, newer);
+  }
+  let top = 0;
+  const cells = heights.map((height, index) => {
+    const cell = `${size.columns}x${height},0,${top},${index}`;
+    top += height + 1;
+    return cell;
+  });
+  return layoutWithChecksum(`${size.columns}x${size.rows},0,0[${cells.join(",")}]`);
+}
+
 /**
  * Converts a parsed tmuxp workspace (YAML 1.1) into a prj command. Odd values
  * become warnings with their key path; the rest is converted.
  */
 export function convertTmuxp(data: unknown, context: ImportContext): ImportResult {
-  const warnings = new Warnings();
-  const doc = isRecord(data) ? data : {};
   const env = context.env ?? {};
+  const rejection = tmuxpRejection(data, (name) => expandVars(name.startsWith("~") ? (expandHome(name, context.home) ?? name) : name, env).text);
+  if (rejection) throw rejection;
+  const warnings = new Warnings();
+  const comments: ValueComment[] = [];
+  const doc = isRecord(data) ? data : {};
   const dirOf = directoryWriter(context.projectRoot);
 
   for (const key of Object.keys(doc)) if (!SESSION_KEYS.has(key)) warnings.add(key, "unknown tmuxp key; not converted");
@@ -70,6 +108,19 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
     const home = text.startsWith("~") ? (expandHome(text, context.home) ?? text) : text;
     const vars = expandVars(home, env);
     if (vars.expanded.length) warnings.add(path, `expanded ${vars.expanded.map((name) => `$${name}`).join(", ")} at import time (tmuxp expands them each time it loads)`);
+    return vars.text;
+  };
+  /**
+   * The same for a command, which tmuxp types as expanded: a leading `~` is
+   * the home directory (os.path.expanduser, with no path clean-up), and set
+   * variables are replaced even inside quotes. Unset ones stay for the shell.
+   */
+  const expandCommand = (text: string, path: string): string => {
+    const home = text === "~" || text.startsWith("~/") ? `${context.home.replace(/\/+$/, "")}${text.slice(1)}` : text;
+    const vars = expandVars(home, env);
+    if (vars.expanded.length) {
+      warnings.add(path, `expanded ${vars.expanded.map((name) => `$${name}`).join(", ")} at import time, as tmuxp does each time it loads (the written command holds today's value)`);
+    }
     return vars.text;
   };
 
@@ -87,7 +138,7 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
   }
   const sessionAbsolute = sessionDir === undefined ? context.projectRoot : isAbsolute(sessionDir) ? sessionDir : context.projectRoot ? join(context.projectRoot, sessionDir) : undefined;
 
-  const sessionBefore = commandsOf(doc.shell_command_before, "shell_command_before", warnings);
+  const sessionBefore = commandsOf(doc.shell_command_before, "shell_command_before", warnings, expandCommand);
   const sessionEnvironment = convertEnvironment(doc.environment, "environment", warnings, (value, key) => {
     const out = expand(value, `environment.${key}`);
     return out.startsWith(".") ? normalize(join(context.fileDir, out)) : out;
@@ -104,7 +155,7 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
       warnings.add(path, "not a mapping; not converted");
       return;
     }
-    const draft = draftWindow(raw, path, sessionDir, sessionBefore, context, expand, warnings);
+    const draft = draftWindow(raw, path, sessionDir, sessionBefore, doc.global_options, context, expand, expandCommand, warnings);
     // tmux gives a window without window_index the lowest free index.
     let windowIndex = Number(scalarText(raw.window_index) ?? Number.NaN);
     if (Number.isInteger(windowIndex) && windowIndex >= 0) {
@@ -116,10 +167,32 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
     taken.add(windowIndex);
     drafts.push({ ...draft, index: windowIndex });
   });
+  // Without `focus`, the window tmuxp made first stays active, even when window_index puts it elsewhere.
+  if (drafts.length && !drafts.some((draft) => draft.focus)) drafts[0]!.focus = true;
   drafts.sort((a, b) => a.index - b.index);
   keepLastFocus(drafts);
+  if (drafts[0]?.focus && drafts.filter((draft) => draft.focus).length === 1) delete drafts[0].focus;
 
-  const windows: Window[] = drafts.map((draft) => finishWindow(draft, context.home, warnings, dirOf, sessionAbsolute));
+  const finished = drafts.map((draft) =>
+    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxp" }),
+  );
+  const windows: Window[] = finished.map((each) => each.window);
+  const pendingLayouts: PendingLayout[] = [];
+  drafts.forEach((draft, index) => {
+    const window = windows[index]!;
+    const preset = LAYOUT_PRESETS.find((name) => name === window.layout);
+    if (preset && draft.layoutOptions && (window.panes?.length ?? 0) > 1) {
+      pendingLayouts.push({ path: ["session", "windows", index, "layout"], preset, panes: window.panes!.length, options: draft.layoutOptions, size: TMUXP_SESSION, notePath: `${draft.path}.layout` });
+    }
+  });
+  finished.forEach((each, index) => {
+    for (const comment of each.comments) comments.push({ path: ["session", "windows", index, ...comment.path], text: comment.text });
+  });
+  drafts.forEach((draft, index) => {
+    if (draft.layoutNote && windows[index]!.layout !== undefined) comments.push({ path: ["session", "windows", index, "layout"], text: draft.layoutNote });
+  });
+  // A workspace with `windows: []` still gets tmux's one window, a plain shell named after it.
+  if (windows.length === 0) windows.push({});
 
   const session: SessionBlock = {};
   if (sessionName !== undefined) {
@@ -147,7 +220,7 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
     description: literal(`Imported from tmuxp${sessionName ? ` workspace ${sessionName}` : ""}`),
     session,
   };
-  return { command, warnings: warnings.lines };
+  return { command, warnings: warnings.lines, comments, pendingLayouts };
 }
 
 function tmuxOptions(block: Record<string, unknown>, key: string, warnings: Warnings, prefix = "", converted: string[] = []): void {
@@ -159,12 +232,28 @@ function tmuxOptions(block: Record<string, unknown>, key: string, warnings: Warn
   }
   for (const [name, value] of Object.entries(options)) {
     if (converted.includes(name) && (value === true || value === "on")) continue;
-    warnings.add(`${prefix}${key}.${name}`, "tmux option; not converted");
+    const shapesLayout = key !== "options_after" && (LAYOUT_OPTIONS as readonly string[]).includes(name);
+    warnings.add(`${prefix}${key}.${name}`, shapesLayout ? "tmux option; not set on prj's windows (the layouts it shapes are worked out with it, so they come out the same)" : "tmux option; not converted");
   }
 }
 
+/** Window options that change what a preset layout looks like. */
+const LAYOUT_OPTIONS = ["main-pane-width", "main-pane-height", "other-pane-width", "other-pane-height", "pane-border-status"] as const;
+
+/** The layout options a block sets, as the text libtmux hands tmux (`on`/`off` for booleans). */
+function layoutOptionsOf(options: unknown): Record<string, string> {
+  if (!isRecord(options)) return {};
+  const out: Record<string, string> = {};
+  for (const name of LAYOUT_OPTIONS) {
+    const value = options[name];
+    if (value === undefined || value === null) continue;
+    out[name] = typeof value === "boolean" ? (value ? "on" : "off") : (scalarText(value) ?? "");
+  }
+  return out;
+}
+
 /** tmuxp's `expand_cmd`: a string, a list, a `{shell_command: …}` mapping, or nothing. */
-function commandsOf(value: unknown, path: string, warnings: Warnings): TmuxpCommand[] {
+function commandsOf(value: unknown, path: string, warnings: Warnings, expandCommand: (text: string, path: string) => string): TmuxpCommand[] {
   let list: unknown = value;
   let listPath = path;
   if (isRecord(value)) {
@@ -184,7 +273,7 @@ function commandsOf(value: unknown, path: string, warnings: Warnings): TmuxpComm
         warnings.add(itemPath, "a command mapping needs `cmd:`; not converted");
         return;
       }
-      const entry: TmuxpCommand = { cmd, path: itemPath };
+      const entry: TmuxpCommand = { cmd: expandCommand(cmd, itemPath), path: itemPath };
       if (typeof item.enter === "boolean") entry.enter = item.enter;
       if (item.sleep_before !== undefined || item.sleep_after !== undefined) entry.sleep = true;
       out.push(entry);
@@ -192,7 +281,7 @@ function commandsOf(value: unknown, path: string, warnings: Warnings): TmuxpComm
     }
     const cmd = scalarText(item);
     if (cmd === undefined) return;
-    out.push({ cmd, path: itemPath });
+    out.push({ cmd: expandCommand(cmd, itemPath), path: itemPath });
   });
   return out;
 }
@@ -222,8 +311,10 @@ function draftWindow(
   path: string,
   sessionDir: string | undefined,
   sessionBefore: TmuxpCommand[],
+  globalOptions: unknown,
   context: ImportContext,
   expand: (text: string, path: string) => string,
+  expandCommand: (text: string, path: string) => string,
   warnings: Warnings,
 ): DraftWindow {
   for (const key of Object.keys(raw)) if (!WINDOW_KEYS.has(key)) warnings.add(`${path}.${key}`, "unknown window key; not converted");
@@ -231,11 +322,14 @@ function draftWindow(
   const autoRename = [raw.options, raw.options_after].some((options) => isRecord(options) && (options["automatic-rename"] === true || options["automatic-rename"] === "on"));
   tmuxOptions(raw, "options", warnings, `${path}.`, ["automatic-rename"]);
   tmuxOptions(raw, "options_after", warnings, `${path}.`, ["automatic-rename"]);
+  // tmuxp sets a window's `options` before it splits, so they shape its layout (global ones too).
+  const layoutOptions = { ...layoutOptionsOf(globalOptions), ...layoutOptionsOf(raw.options) };
   if (raw.suppress_history !== undefined) warnings.add(`${path}.suppress_history`, HISTORY_NOTE);
 
   const nameText = scalarText(raw.window_name);
   if (autoRename && nameText !== undefined) warnings.add(`${path}.window_name`, "left out: with automatic-rename on, tmux names the window after its program, and so does prj for a window without a name");
   const draft: DraftWindow = {
+    layoutOptions: Object.keys(layoutOptions).length ? layoutOptions : undefined,
     name: nameText === undefined || autoRename ? undefined : expand(nameText, `${path}.window_name`),
     prefix: [],
     declaredPanes: raw.panes !== undefined && raw.panes !== null && !(Array.isArray(raw.panes) && raw.panes.length === 0),
@@ -246,21 +340,22 @@ function draftWindow(
   if (dirText !== undefined) {
     let dir = expand(dirText, `${path}.start_directory`);
     // "./x" is relative to the session's start_directory (the file's directory when there is none).
-    if (dir.startsWith(".")) dir = sessionDir !== undefined ? normalize(join(sessionDir, dir)) : resolve(context.fileDir, dir);
+    // (tmuxp stops on a "./x" window without a session start_directory: rejections.ts.)
+    if (dir.startsWith(".") && sessionDir !== undefined) dir = normalize(join(sessionDir, dir));
     draft.dir = dir;
   }
   const layout = scalarText(raw.layout);
   if (layout) draft.layout = layout;
-  if (raw.focus === true) draft.focus = true;
+  if (pythonTruthy(raw.focus)) draft.focus = true;
   const windowEnvironment = convertEnvironment(raw.environment, `${path}.environment`, warnings, (value, key) => expand(value, `${path}.environment.${key}`));
   if (windowEnvironment) draft.environment = windowEnvironment;
   const windowShell = scalarText(raw.window_shell);
 
-  const windowBefore = [...sessionBefore, ...commandsOf(raw.shell_command_before, `${path}.shell_command_before`, warnings)];
+  const windowBefore = [...sessionBefore, ...commandsOf(raw.shell_command_before, `${path}.shell_command_before`, warnings, expandCommand)];
   const rawPanes: unknown[] = draft.declaredPanes ? (Array.isArray(raw.panes) ? raw.panes : [raw.panes]) : [null];
   const perPane = rawPanes.map((pane, index) => {
     const panePath = draft.declaredPanes ? `${path}.panes[${index}]` : path;
-    return draftPane(pane, panePath, windowBefore, windowShell, windowEnvironment, expand, warnings);
+    return draftPane(pane, panePath, windowBefore, windowShell, windowEnvironment, { window: draft.dir, projectRoot: context.projectRoot }, expand, expandCommand, warnings);
   });
 
   // The commands every pane runs first become the window's `command`, when all panes agree on them.
@@ -273,6 +368,16 @@ function draftWindow(
     draft.panes = perPane.map((pane) => ({ ...pane.pane, commands: pane.commands }));
   }
   keepLastFocus(draft.panes);
+  if (draft.declaredPanes && draft.panes.length > 1 && draft.layout === undefined) {
+    const stacked = tmuxpStackedLayout(draft.panes.length);
+    if (stacked) {
+      draft.layout = stacked;
+      draft.layoutNote = "tmuxp's stacking without a layout: each pane takes half of the one above (at tmuxp's 800x600)";
+    } else {
+      draft.layout = "even-vertical";
+      warnings.add(`${path}.panes`, `tmuxp cannot split a window into ${draft.panes.length} panes without a layout (each split halves the newest pane until none is tall enough); prj stacks them evenly (even-vertical)`);
+    }
+  }
   // tmuxp splits with the new pane selected and selects no other unless told, so the last pane is active.
   if (draft.declaredPanes && draft.panes.length > 1 && !draft.panes.some((pane) => pane.focus)) draft.panes[draft.panes.length - 1]!.focus = true;
   return draft;
@@ -284,7 +389,9 @@ function draftPane(
   windowBefore: TmuxpCommand[],
   windowShell: string | undefined,
   windowEnvironment: EnvMap | undefined,
+  dirs: { window: string | undefined; projectRoot: string | undefined },
   expand: (text: string, path: string) => string,
+  expandCommand: (text: string, path: string) => string,
   warnings: Warnings,
 ): { pane: DraftPane; commands: string[]; sharedCount: number } {
   const config: Record<string, unknown> = isRecord(raw) ? raw : { shell_command: raw };
@@ -295,11 +402,15 @@ function draftPane(
   const pane: DraftPane = { commands: [], path };
   const dirText = scalarText(config.start_directory);
   if (dirText !== undefined) {
-    const dir = expand(dirText, `${path}.start_directory`);
-    // Relative pane directories (with or without "./") are relative to the window's.
+    let dir = expand(dirText, `${path}.start_directory`);
+    // "./x" is joined to the window's own start_directory as the file gives it (before tmuxp
+    // joins that to the session's); a path left relative is then resolved by tmux against the
+    // directory tmuxp was started in, which prj takes to be the project root.
+    if (dir.startsWith(".") && dirs.window !== undefined) dir = normalize(join(dirs.window, dir));
+    if (!isAbsolute(dir) && dirs.projectRoot !== undefined) dir = join(dirs.projectRoot, dir);
     pane.dir = isAbsolute(dir) ? dir : normalize(dir);
   }
-  if (config.focus === true) pane.focus = true;
+  if (pythonTruthy(config.focus)) pane.focus = true;
   const environment = convertEnvironment(config.environment, `${path}.environment`, warnings, (value, key) => expand(value, `${path}.environment.${key}`));
   if (environment) {
     pane.environment = environment;
@@ -309,8 +420,8 @@ function draftPane(
   }
 
   const paneEnter = config.enter !== false;
-  const before = [...windowBefore, ...commandsOf(config.shell_command_before, `${path}.shell_command_before`, warnings)];
-  const own = commandsOf(config.shell_command, `${path}.shell_command`, warnings);
+  const before = [...windowBefore, ...commandsOf(config.shell_command_before, `${path}.shell_command_before`, warnings, expandCommand)];
+  const own = commandsOf(config.shell_command, `${path}.shell_command`, warnings, expandCommand);
   const shell = scalarText(config.shell) ?? windowShell;
   if (shell !== undefined && shell !== "") {
     // The pane runs this program instead of a shell; tmuxp types the commands into it.

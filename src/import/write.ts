@@ -5,11 +5,11 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { isNode, LineCounter, parseDocument, stringify, type Document } from "yaml";
+import { Document, isNode, LineCounter, parseDocument } from "yaml";
 import { readConfigText } from "../config/files.ts";
 import { CommandConfig, NAME_PATTERN } from "../config/schema.ts";
 import { ConfigError, PrjError, UsageError } from "../errors.ts";
-import { isRecord, normalizeParsed } from "./common.ts";
+import { isRecord, normalizeParsed, type ValueComment } from "./common.ts";
 import { PeerScalarError, peerScalarTags } from "./yaml11.ts";
 
 /** Where a key path of the peer file is, for messages that point at it. */
@@ -73,19 +73,25 @@ export function readPeerFile(path: string, shown: string, tool: string, checkTex
   return data;
 }
 
-/** YAML text of a command, with header comment lines and the notes of what was not converted. */
+/** YAML text of a command, with header comment lines, the notes of what was not converted, and comments next to values. */
 export function renderCommandYaml(
   command: CommandConfig,
   header: string[],
   notes: string[],
   notesHeading = "Not converted exactly (see docs/import.md):",
+  comments: ValueComment[] = [],
 ): string {
   const lines = header.map((line) => `# ${line}`);
   if (notes.length) {
     lines.push("#", `# ${notesHeading}`);
     for (const note of notes) lines.push(`#   ${note.replaceAll("\n", " ")}`);
   }
-  return `${lines.join("\n")}\n${stringify(command, { lineWidth: 0 })}`;
+  const doc = new Document(command);
+  for (const comment of comments) {
+    const node = doc.getIn(comment.path, true);
+    if (isNode(node)) node.comment = ` ${comment.text.replaceAll("\n", " ")}`;
+  }
+  return `${lines.join("\n")}\n${doc.toString({ lineWidth: 0 })}`;
 }
 
 /**
@@ -139,7 +145,7 @@ export function writeCommandFile(commandsDir: string, name: string, text: string
   if (problem) throw new UsageError(`cannot write a command named ${JSON.stringify(name)}: ${problem}`, "choose one with --name");
   const existing = [".yaml", ".yml"].map((ext) => join(commandsDir, `${name}${ext}`)).find((file) => existsSync(file));
   if (existing && !force) {
-    throw new PrjError(`${existing} already exists`, { hint: "pass --force to replace it, or --name to write another command" });
+    throw new PrjError(`${existing} already exists`, { exitCode: 2, hint: "pass --force to replace it, or --name to write another command" });
   }
   const target = existing ?? join(commandsDir, `${name}.yaml`);
   try {

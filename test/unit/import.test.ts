@@ -42,7 +42,9 @@ describe("shared pieces", () => {
     ["cd", "/home/u"],
     ["cd -- src", "src"],
     ["cd 'my dir'", "my dir"],
-    ["cd \"$HOME\"", undefined],
+    ["cd \"$HOME\"", "/home/u"],
+    ["cd $HOME/src", "/home/u/src"],
+    ["cd \"$PROJ\"", undefined],
     ["cd -", undefined],
     ["cd src && make", undefined],
     ["cd ~other", undefined],
@@ -123,10 +125,40 @@ windows:
     expect(command.session!.windows![0]!.working_directory).toBe("../services/api");
   });
 
-  test("a leading cd becomes the pane's directory, since prj leaves the pane's shell in its working_directory", () => {
-    const { command, warnings } = convert("tmuxinator", "name: app\nwindows:\n  - w:\n      panes:\n        - [cd /var/log, tail -f syslog]\n        - [make, cd src]\n");
-    expect(command.session!.windows![0]!.panes).toEqual([{ command: "tail -f syslog", working_directory: "/var/log" }, { command: ["make", "cd src"] }]);
-    expect(warnings.some((line) => line.startsWith("windows[0].panes[1]:") && line.includes("`cd`"))).toBe(true);
+  test("a leading cd becomes the pane's directory; a later one makes the pane start where it ends, its commands stepping back first", () => {
+    const { command, warnings } = convert("tmuxinator", "name: app\nwindows:\n  - w:\n      panes:\n        - [cd /var/log, tail -f syslog]\n        - [make, cd src]\n        - cd api && npm start\n        - cd web; yarn dev\n");
+    expect(command.session!.windows![0]!.panes).toEqual([
+      { command: "tail -f syslog", working_directory: "/var/log" },
+      { command: ["cd -- ..", "make", "cd src"], working_directory: "src" },
+      { command: "npm start", working_directory: "api" },
+      { command: "yarn dev", working_directory: "web" },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("pre_window then a pane's `cd DIR && cmd`: the pane starts in DIR and replays pre_window where tmuxinator ran it", () => {
+    const { command, comments, warnings } = convert("tmuxinator", "name: app\nroot: /work/app\npre_window: nvm use\nwindows:\n  - w:\n      panes:\n        - cd web && yarn start\n        - yarn test\n  - single: [cd api, npm start]\n");
+    const [w, single] = command.session!.windows!;
+    expect(w).toEqual({
+      name: "w",
+      panes: [{ working_directory: "web", command: ["cd -- ..", "nvm use", "cd web && yarn start"] }, { command: ["nvm use", "yarn test"] }],
+    });
+    expect(single).toEqual({ name: "single", working_directory: "api", command: ["cd -- ..", "nvm use", "cd api", "npm start"] });
+    expect(comments.map((comment) => comment.path)).toEqual([
+      ["session", "windows", 0, "panes", 0, "command", 0],
+      ["session", "windows", 1, "command", 0],
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("a cd that depends on a command or a variable is reported, and stays a command", () => {
+    const { command, warnings } = convert("tmuxinator", "name: app\nwindows:\n  - w:\n      panes:\n        - yarn install && cd web\n        - cd api || exit 1\n        - cd $API_DIR && make\n        - (cd docs && make html)\n");
+    expect(command.session!.windows![0]!.panes).toEqual(["yarn install && cd web", "cd api || exit 1", "cd $API_DIR && make", "(cd docs && make html)"]);
+    expect(warnings.map((line) => line.slice(0, line.indexOf(" depends") > 0 ? line.indexOf(" depends") : line.indexOf(" does not")))).toEqual([
+      "windows[0].panes[0]: `cd web`",
+      "windows[0].panes[1]: `cd api`",
+      "windows[0].panes[2]: `cd $API_DIR`",
+    ]);
   });
 
   test("startup_window and startup_pane set focus", () => {
@@ -155,12 +187,19 @@ windows:
       synchronize: after
       panes: [a]
 `);
-    expect(command.pre_steps).toEqual([{ name: "on_project_start", run: "docker compose up -d\necho up" }]);
-    expect(command.session!.pre_create_steps).toEqual([{ name: "pre", run: "echo pre" }, { name: "on_project_first_start", run: "bundle install" }]);
-    expect(command.post_steps).toEqual([{ name: "post", run: "echo post" }]);
+    expect(command.pre_steps).toEqual([{ name: "on_project_start", run: "docker compose up -d\necho up", continue_on_error: true }]);
+    expect(command.session!.pre_create_steps).toEqual([
+      { name: "pre", run: "echo pre", continue_on_error: true },
+      { name: "on_project_first_start", run: "bundle install", continue_on_error: true },
+    ]);
+    // attach: false: tmuxinator's script goes on to on_project_exit at once.
+    expect(command.post_steps).toEqual([
+      { name: "post", run: "echo post", continue_on_error: true },
+      { name: "on_project_exit", run: "echo bye", continue_on_error: true },
+    ]);
     expect(command.session!.cleanup_steps).toEqual([{ name: "on_project_stop", run: "docker compose down" }]);
     expect(command.session!.auto_attach).toBe(false);
-    for (const key of ["on_project_exit", "on_project_restart", "socket_name", "tmux_options", "windows[0].synchronize", "pre", "post"]) {
+    for (const key of ["on_project_restart", "socket_name", "tmux_options", "windows[0].synchronize", "pre", "post", "on_project_first_start"]) {
       expect(warnings.some((line) => line.startsWith(`${key}:`))).toBe(true);
     }
   });
@@ -179,8 +218,8 @@ windows:
 });
 
 describe("tmuxp", () => {
-  test("shell_command_before from session and window runs first; a leading cd becomes a directory", () => {
-    const { command } = convert("tmuxp", `
+  test("shell_command_before from session and window runs first; a cd after it makes each pane start where tmuxp's shell ends", () => {
+    const { command, warnings } = convert("tmuxp", `
 session_name: dev
 shell_command_before: source .venv/bin/activate
 windows:
@@ -189,12 +228,37 @@ windows:
     panes:
       - shell_command: [cd /var/log, ls]
       - echo hi
+  - window_name: v
+    shell_command_before: ["cd ~/code && nvm use"]
+    panes:
+      - yarn start
+      - yarn test
 `);
-    // The session-level command runs before the cd, so the cd cannot be folded into a directory.
+    // The session-level command runs before the cd, so the panes replay it from the session's directory.
     expect(command.session!.windows![0]).toEqual({
       name: "w",
-      command: ["source .venv/bin/activate", "cd ~/"],
-      panes: [{ command: ["cd /var/log", "ls"] }, { command: "echo hi", focus: true }],
+      layout: "b07f,800x600,0,0[800x300,0,0,0,800x299,0,301,1]",
+      panes: [
+        { working_directory: "/var/log", command: ["cd -- /work/app", "source .venv/bin/activate", "cd ~/", "cd /var/log", "ls"] },
+        { working_directory: "/home/u", command: ["cd -- /work/app", "source .venv/bin/activate", "cd ~/", "echo hi"], focus: true },
+      ],
+    });
+    // Here only the shared commands move the shell, so the window itself starts where they end.
+    expect(command.session!.windows![1]).toEqual({
+      name: "v",
+      working_directory: "/home/u/code",
+      layout: "b07f,800x600,0,0[800x300,0,0,0,800x299,0,301,1]",
+      command: ["cd -- /work/app", "source .venv/bin/activate", "cd ~/code && nvm use"],
+      panes: ["yarn start", { command: "yarn test", focus: true }],
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  test("a leading cd in shell_command_before is the window's directory", () => {
+    const { command } = convert("tmuxp", "session_name: s\nwindows:\n  - window_name: w\n    shell_command_before: cd ~/code/web && nvm use\n    panes: [yarn start, {shell_command: [cd src, vim]}]\n");
+    expect(command.session!.windows![0]).toMatchObject({
+      working_directory: "/home/u/code/web",
+      panes: [{ command: ["nvm use", "yarn start"] }, { working_directory: "src", command: ["cd -- /home/u/code/web", "nvm use", "cd src", "vim"], focus: true }],
     });
   });
 
@@ -224,7 +288,7 @@ windows:
   test("environment at session, window and pane level", () => {
     const { command, warnings } = convert("tmuxp", `
 session_name: env
-environment: { EDITOR: vim, PORT: 8000 }
+environment: { EDITOR: vim, PORT: "8000" }
 windows:
   - window_name: w
     environment: { A: "1", B: "2" }
@@ -313,6 +377,23 @@ describe("windows without a name", () => {
     const creators = commands.filter((argv) => argv[0] === "new-session" || argv[0] === "new-window");
     expect(creators).toHaveLength(2);
     for (const argv of creators) expect(argv).not.toContain("-n");
+  });
+
+  test("a window named \"\" (tmuxp's window_name: '') is created with -n '', which tmux never renames", () => {
+    const pane = { workingDirectory: "/w", environment: {}, focus: false };
+    const commands = sessionCreationCommands({
+      name: "s",
+      workingDirectory: "/w",
+      environment: {},
+      windows: [
+        { name: "", emptyName: true, workingDirectory: "/w", environment: {}, focus: true, panes: [pane] },
+        { name: "", emptyName: true, workingDirectory: "/w", environment: {}, focus: false, panes: [pane] },
+      ],
+      identity: { project: "/w", worktree: "main", task: "dev", command: "c" },
+      shell: "/bin/sh",
+    });
+    const creators = commands.filter((argv) => argv[0] === "new-session" || argv[0] === "new-window");
+    for (const argv of creators) expect(argv.slice(argv.indexOf("-n"), argv.indexOf("-n") + 2)).toEqual(["-n", ""]);
   });
 });
 
