@@ -301,7 +301,9 @@ export class World {
   /** `#{session_id}` of a live session (exact name), or undefined when there is none. */
   async sessionId(name: string): Promise<string | undefined> {
     const result = await this.tmux.tmux("display-message", "-p", "-t", `=${name}:`, "#{session_id}");
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    // A server that is exiting (its last session just went) may answer 0 with nothing: no session either way.
+    const id = result.stdout.trim();
+    return result.exitCode === 0 && id.startsWith("$") ? id : undefined;
   }
 
   /** Every pane of a session: id, pid, current command, path, dead flag, window name. */
