@@ -22,6 +22,8 @@ export interface ImportContext {
   projectRoot?: string;
   /** Environment for tmuxp's `$VAR` expansion, which tmuxp does when it loads a file. */
   env?: Record<string, string | undefined>;
+  /** Whether a directory exists now; without it, directories are not checked. */
+  exists?: (path: string) => boolean;
 }
 
 /** A comment put after one value of the written command, at its key path (why a value looks as it does). */
@@ -124,6 +126,14 @@ export function pythonTruthy(value: unknown): boolean {
 /** The key a YAML `~:` (null) mapping key gets after {@link normalizeParsed}. */
 export const NULL_KEY = "~";
 
+/** Mapping keys that were dates, times or symbols (Psych refuses those), by the mapping they were keys of. */
+const objectKeys = new WeakMap<object, PeerObject[]>();
+
+/** The keys of `mapping` that the peer's YAML loader read as dates, times or symbols. */
+export function peerObjectKeys(mapping: object): PeerObject[] {
+  return objectKeys.get(mapping) ?? [];
+}
+
 /** Replaces BigInt (from `intAsBigInt` parsing) by numbers where they are safe, by digit strings where not; maps become plain objects. */
 export function normalizeParsed(value: unknown): unknown {
   if (value instanceof PeerFloat || value instanceof PeerObject) return value;
@@ -134,7 +144,12 @@ export function normalizeParsed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeParsed);
   if (value instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [key, each] of value) out[scalarText(normalizeParsed(key)) ?? NULL_KEY] = normalizeParsed(each);
+    const objects: PeerObject[] = [];
+    for (const [key, each] of value) {
+      if (key instanceof PeerObject) objects.push(key);
+      out[scalarText(normalizeParsed(key)) ?? NULL_KEY] = normalizeParsed(each);
+    }
+    if (objects.length) objectKeys.set(out, objects);
     return out;
   }
   if (value !== null && typeof value === "object") {
@@ -348,6 +363,7 @@ export interface FinishContext {
   sessionAbsolute: string | undefined;
   projectRoot: string | undefined;
   peer: "tmuxinator" | "tmuxp";
+  exists?: (path: string) => boolean;
 }
 
 /**
@@ -404,6 +420,7 @@ export function finishWindow(draft: DraftWindow, context: FinishContext): Finish
     const moved = replay(rest, windowDir, sessionAbsolute, draft.path, context);
     const written = dirOf(moved.dir, sessionAbsolute);
     if (written !== undefined) window.working_directory = literal(written);
+    checkDirectory(absoluteOf(moved.dir, sessionAbsolute), sessionAbsolute, draft.path, context);
     if (moved.commands.length) window.command = oneOrMany(moved.commands);
     if (moved.comment) comments.push({ path: ["command", ...(moved.commands.length > 1 ? [0] : [])], text: moved.comment });
     return { window: orderWindow(window), comments };
@@ -424,6 +441,7 @@ export function finishWindow(draft: DraftWindow, context: FinishContext): Finish
   const windowAbsolute = absoluteOf(windowDir, sessionAbsolute);
   const writtenDir = dirOf(windowDir, sessionAbsolute);
   if (writtenDir !== undefined) window.working_directory = literal(writtenDir);
+  checkDirectory(windowAbsolute, sessionAbsolute, draft.path, context);
 
   const converted = panes.map((pane) => {
     let dir = pane.dir;
@@ -450,9 +468,21 @@ export function finishWindow(draft: DraftWindow, context: FinishContext): Finish
     const commands = inlineShared && !pane.inline ? [...rest, ...pane.commands] : pane.commands;
     if (pane.comment) comments.push({ path: ["panes", index, "command", ...(commands.length > 1 ? [0] : [])], text: pane.comment });
     const source = panes[index]!;
+    checkDirectory(absoluteOf(pane.dir, windowAbsolute), windowAbsolute, source.path, context);
     return paneOf({ commands, dir: dirOf(pane.dir, windowAbsolute), environment: source.environment, focus: source.focus });
   });
   return { window: orderWindow(window), comments };
+}
+
+/**
+ * Reports a directory that is missing now: `prj run` refuses to start a pane
+ * in a directory that does not exist, where tmux (and so the peer) quietly
+ * starts it in the home directory. Only what differs from the parent's is
+ * checked, so one missing directory is reported once.
+ */
+export function checkDirectory(dir: string | undefined, parent: string | undefined, path: string, context: { exists?: (path: string) => boolean; peer: string; warnings: Warnings }): void {
+  if (!context.exists || dir === undefined || dir === parent || context.exists(dir)) return;
+  context.warnings.add(path, `directory ${dir} does not exist now: \`prj run\` stops until it does, where ${context.peer} starts the pane in your home directory`);
 }
 
 /** Keys in the order people read a window: name, directory, layout, the rest. */
@@ -576,7 +606,8 @@ export function directoryWriter(projectRoot: string | undefined) {
     if (!isAbsolute(dir)) return dir === "." || dir === "" ? undefined : normalizeDir(dir);
     if (parentAbsolute !== undefined && normalizeDir(dir) === normalizeDir(parentAbsolute)) return undefined;
     if (parentAbsolute === undefined || projectRoot === undefined) return normalizeDir(dir);
-    if (!isInside(dir, projectRoot)) return normalizeDir(dir);
+    // Relative only between two places in the project: a path climbing out of it would break in a worktree.
+    if (!isInside(dir, projectRoot) || !isInside(parentAbsolute, projectRoot)) return normalizeDir(dir);
     const rel = relative(parentAbsolute, dir);
     return rel === "" ? undefined : rel;
   };

@@ -3,6 +3,7 @@
  * in tmuxinator.ts / tmuxp.ts), check the result loads like any command, and
  * write it into `.prj/commands`.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ConfigError, PrjError, UsageError } from "../errors.ts";
@@ -56,6 +57,7 @@ export async function importPeerFile(tool: PeerTool, file: string, options: Impo
     fileStem: fileStem(source),
     projectRoot: root,
     env: process.env,
+    exists: (path) => existsSync(path),
   };
   let result: ImportResult;
   try {

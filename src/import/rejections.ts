@@ -10,7 +10,7 @@
  * mirrored; a missing plugin module or a failing `before_script` depend on the
  * machine and are not.
  */
-import { isRecord, PeerRejection } from "./common.ts";
+import { isRecord, PeerRejection, peerObjectKeys } from "./common.ts";
 import { PeerFloat, PeerObject } from "./yaml11.ts";
 
 type KeyPath = (string | number)[];
@@ -57,7 +57,10 @@ function firstPeerObject(value: unknown, path: KeyPath = []): { path: KeyPath; o
       if (found) return found;
     }
   } else if (isRecord(value)) {
+    const keys = peerObjectKeys(value);
     for (const [key, each] of Object.entries(value)) {
+      const asKey = keys.find((object) => object.text === key);
+      if (asKey) return { path: [...path, key], object: asKey };
       const found = firstPeerObject(each, [...path, key]);
       if (found) return found;
     }

@@ -9,6 +9,7 @@ import type { CommandConfig, SessionBlock, Step, Window } from "../config/schema
 import { sanitizeName } from "../naming.ts";
 import {
   NULL_KEY,
+  checkDirectory,
   directoryWriter,
   expandHome,
   finishWindow,
@@ -102,7 +103,7 @@ export function convertTmuxinator(data: unknown, context: ImportContext): Import
   applyStartup(doc, drafts, warnings);
 
   const finished = drafts.map((draft) =>
-    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxinator" }),
+    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxinator", exists: context.exists }),
   );
   const windows: Window[] = finished.map((each) => each.window);
   finished.forEach((each, index) => {
@@ -115,6 +116,7 @@ export function convertTmuxinator(data: unknown, context: ImportContext): Import
     if (sanitizeName(sessionName) !== "") session.name_template = literal(sessionName);
     else warnings.add(doc.project_name !== undefined ? "project_name" : "name", `${JSON.stringify(sessionName)} has no letter or digit prj keeps in session names; the session is named by the project's naming pattern`);
   }
+  checkDirectory(sessionAbsolute, context.projectRoot, rootKey, { exists: context.exists, peer: "tmuxinator", warnings });
   const writtenRoot = dirOf(sessionDir, context.projectRoot);
   if (writtenRoot !== undefined) session.working_directory = literal(writtenRoot);
   // Ruby truthiness: anything but nil and false attaches.

@@ -7,6 +7,7 @@ import { isAbsolute, join, normalize, resolve } from "node:path";
 import type { CommandConfig, EnvMap, SessionBlock, Step, Window } from "../config/schema.ts";
 import { sanitizeName } from "../naming.ts";
 import {
+  checkDirectory,
   convertEnvironment,
   directoryWriter,
   expandHome,
@@ -174,7 +175,7 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
   if (drafts[0]?.focus && drafts.filter((draft) => draft.focus).length === 1) delete drafts[0].focus;
 
   const finished = drafts.map((draft) =>
-    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxp" }),
+    finishWindow(draft, { home: context.home, warnings, dirOf, sessionAbsolute, projectRoot: context.projectRoot, peer: "tmuxp", exists: context.exists }),
   );
   const windows: Window[] = finished.map((each) => each.window);
   const pendingLayouts: PendingLayout[] = [];
@@ -199,6 +200,7 @@ export function convertTmuxp(data: unknown, context: ImportContext): ImportResul
     if (sanitizeName(sessionName) !== "") session.name_template = literal(sessionName);
     else warnings.add("session_name", `${JSON.stringify(sessionName)} has no letter or digit prj keeps in session names; the session is named by the project's naming pattern`);
   }
+  checkDirectory(sessionAbsolute, context.projectRoot, "start_directory", { exists: context.exists, peer: "tmuxp", warnings });
   const writtenDir = dirOf(sessionDir, context.projectRoot);
   if (writtenDir !== undefined) session.working_directory = literal(writtenDir);
   if (sessionEnvironment) session.additional_env = sessionEnvironment;

@@ -1,6 +1,6 @@
 // `prj import` from the command line: what it writes, what it prints, and how it refuses.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/world.ts";
 import { ensureBinary, World } from "./support.ts";
@@ -64,6 +64,29 @@ describe("prj import", () => {
     const missing = await prj("import", "tmuxp", join(project, "nope.yaml"));
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("no such file");
+  });
+
+  test("a file the peer itself refuses is refused with the peer's own words, where the cause is, exit 2", async () => {
+    const tmuxp = await prj("import", "tmuxp", peerFile("api.yaml", "session_name: api\nenvironment:\n  PORT: 8000\nwindows:\n  - window_name: w\n"));
+    expect(tmuxp.exitCode).toBe(2);
+    expect(tmuxp.stderr).toContain("api.yaml:3:9 environment.PORT: tmuxp cannot load this file: TypeError: expected str, bytes or os.PathLike object, not int");
+    const tabs = await prj("import", "tmuxinator", peerFile("old.yml", "name: old\ntabs:\n  - editor: vim\n"));
+    expect(tabs.exitCode).toBe(2);
+    expect(tabs.stderr).toContain("tmuxinator cannot load this file: undefined method `map' for nil:NilClass (NoMethodError)");
+    expect(tabs.stderr).toContain("rename `tabs:` to `windows:`");
+    expect(tabs.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test("a tmuxinator `pre` that fails does not stop the session, as under tmuxinator; the file says why", async () => {
+    const file = peerFile("db.yml", "name: db\nroot: .\npre: exit 3\non_project_first_start: touch first-start-ran\nwindows:\n  - shell:\n");
+    expect((await prj("import", "tmuxinator", file, "--name", "db")).exitCode).toBe(0);
+    const written = readFileSync(join(project, ".prj/commands/db.yaml"), "utf8");
+    expect(written).toContain("continue_on_error: true # tmuxinator carries on when pre fails");
+    const ran = await prj("run", "db");
+    expect(ran.exitCode).toBe(0);
+    expect(ran.stderr).toContain("step pre exited with status 3; continuing (continue_on_error)");
+    expect(existsSync(join(project, "first-start-ran"))).toBe(true);
+    expect(await world.sessions()).toContain("db");
   });
 
   test("--dry-run prints the YAML and writes nothing", async () => {
