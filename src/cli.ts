@@ -1,7 +1,8 @@
 import type { ArgsDef, CommandDef, ParsedArgs } from "citty";
+import type { PrjCommandDef } from "./commands/define.ts";
 import { kebab, type CommandEntry } from "./commands/entry.ts";
 import { closest, PrjError, UsageError } from "./errors.ts";
-import { useColor, writeOut } from "./ui/output.ts";
+import { writeOut } from "./ui/output.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -32,6 +33,38 @@ export const COMMANDS: Record<string, CommandEntry> = {
   __complete: { description: "Completion candidates for the completion scripts", load: () => import("./commands/complete.ts"), hidden: true, raw: true },
 };
 
+/**
+ * Names people type for a command from other tools' habits. They are not
+ * accepted (one name per command keeps scripts and docs alike), but the error
+ * names the command they meant.
+ */
+const COMMAND_ALIASES: Record<string, string> = {
+  kill: "kill-session",
+  ls: "list-sessions",
+  list: "list-sessions",
+  sessions: "list-sessions",
+  info: "session-info",
+  show: "session-info",
+  start: "run",
+  new: "run",
+  a: "attach",
+  cleanup: "cleanup-sessions",
+  reset: "reset-sessions",
+  commands: "list-commands",
+  worktrees: "worktree",
+  wt: "worktree",
+  log: "history",
+  logs: "history",
+};
+
+/** The same for subcommands, by the path of their group (`prj worktree rm` → remove). */
+const SUBCOMMAND_ALIASES: Record<string, Record<string, string>> = {
+  "prj worktree": { rm: "remove", delete: "remove", del: "remove", ls: "list", add: "create", new: "create" },
+  "prj stats": { session: "sessions" },
+  "prj monitor": { session: "sessions" },
+  "prj analyze": { usage: "session-usage", sessions: "session-usage" },
+};
+
 /** Flags every command accepts. */
 const GLOBAL_FLAGS = new Set(["help", "h", "no-color"]);
 
@@ -52,7 +85,7 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    const suggestion = closest(name, visibleCommandNames());
+    const suggestion = COMMAND_ALIASES[name] ?? closest(name, visibleCommandNames());
     throw new UsageError(
       `unknown command "${name}"`,
       suggestion ? `did you mean \`prj ${suggestion}\`?` : "run `prj --help` to see the commands",
@@ -77,13 +110,15 @@ async function dispatch(command: CommandDef<any>, rawArgs: string[], path: strin
   if (subCommands) {
     const [sub, ...subArgs] = rawArgs;
     if (sub === undefined || sub === "--help" || sub === "-h") {
+      if (sub === undefined) {
+        throw new UsageError(`missing the subcommand of \`${path.join(" ")}\``, `one of: ${Object.keys(subCommands).join(", ")}; \`${path.join(" ")} --help\` says more`);
+      }
       writeOut(await usageOf(command, path));
-      if (sub === undefined) throw new UsageError(`${path.join(" ")} needs a subcommand`);
       return;
     }
     const next = subCommands[sub];
     if (!next) {
-      const suggestion = closest(sub, Object.keys(subCommands));
+      const suggestion = SUBCOMMAND_ALIASES[path.join(" ")]?.[sub] ?? closest(sub, Object.keys(subCommands));
       throw new UsageError(
         `unknown subcommand "${sub}" for ${path.join(" ")}`,
         suggestion ? `did you mean \`${path.join(" ")} ${suggestion}\`?` : `one of: ${Object.keys(subCommands).join(", ")}`,
@@ -104,7 +139,9 @@ async function dispatch(command: CommandDef<any>, rawArgs: string[], path: strin
       args = parseArgs(rawArgs, argsDef);
     } catch (error) {
       if (error instanceof Error && (error as { code?: string }).code === "EARG") {
-        throw new UsageError(`${path.join(" ")}: ${stripAnsi(error.message)}`, `run \`${path.join(" ")} --help\``);
+        const whenMissing = (command as PrjCommandDef).whenMissing;
+        if (whenMissing && /^Missing required positional/i.test(stripAnsi(error.message))) throw await whenMissing();
+        throw await argumentError(command, path, error.message);
       }
       throw error;
     }
@@ -205,13 +242,20 @@ function stripAnsi(text: string): string {
 }
 
 async function usageOf(command: CommandDef<any>, path: string[]): Promise<string> {
-  const { renderUsage } = await import("citty");
-  const named = { ...command, meta: { ...(command.meta as object), name: path.join(" ") } };
-  return `${stripAnsiUnlessColor(await renderUsage(named))}\n`;
+  const { renderHelp } = await import("./ui/help.ts");
+  return renderHelp(command, path);
 }
 
-function stripAnsiUnlessColor(text: string): string {
-  return useColor() ? text : stripAnsi(text);
+/**
+ * citty's complaint about the arguments, in prj's voice: `missing NAME for
+ * \`prj session-info\`` with the usage line as the hint, never its raw text.
+ */
+async function argumentError(command: CommandDef<any>, path: string[], raw: string): Promise<UsageError> {
+  const { usageLine } = await import("./ui/help.ts");
+  const text = stripAnsi(raw);
+  const missing = /^Missing required (?:positional )?argument:\s*(\S+)/i.exec(text);
+  const problem = missing ? `missing ${missing[1]!.startsWith("-") ? missing[1] : missing[1]!.toUpperCase()}` : text.charAt(0).toLowerCase() + text.slice(1);
+  return new UsageError(`${problem} for \`${path.join(" ")}\``, `usage: ${usageLine(command, path)}`);
 }
 
 function rootUsage(): string {

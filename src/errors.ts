@@ -1,17 +1,35 @@
 /**
+ * The exit statuses (docs/commands.md "Exit status"):
+ * - 1: a failure while doing the work;
+ * - 2: invalid input, changing nothing: a bad flag or value, a name that does
+ *   not exist (session, worktree, command, step), a refusal (a dirty worktree,
+ *   an existing file without --force), no git repository where one is needed;
+ * - 130: stopped by Ctrl-C (a prompt answered with Ctrl-C included); a run
+ *   stopped by SIGHUP or SIGTERM exits 128 + the signal's number (129, 143).
+ */
+export type ExitCode = 1 | 2 | 129 | 130 | 143;
+
+/** 128 + the signal's number, the status a shell reports for a process a signal stopped. */
+export function signalExitCode(signal: string | undefined): ExitCode {
+  return signal === "SIGHUP" ? 129 : signal === "SIGTERM" ? 143 : 130;
+}
+
+/**
  * One error family for the whole tool. Everything a user can see as a failure
  * is a PrjError; main.ts formats it once and turns it into the exit status.
- * Exit 2 means "your input is wrong" (nothing was changed), exit 1 is any other failure.
  */
 export class PrjError extends Error {
-  readonly exitCode: 1 | 2;
+  readonly exitCode: ExitCode;
   readonly hint?: string;
+  /** Already written to sessions.log where it happened (a run's failure), so main.ts does not write it again. */
+  readonly logged: boolean;
 
-  constructor(message: string, options: { exitCode?: 1 | 2; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { exitCode?: ExitCode; hint?: string; cause?: unknown; logged?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? 1;
     this.hint = options.hint;
+    this.logged = options.logged ?? false;
   }
 }
 
@@ -60,7 +78,7 @@ export class TmuxError extends PrjError {
   readonly subcommand: string;
   readonly stderr: string;
 
-  constructor(subcommand: string, stderr: string, options: { hint?: string; exitCode?: 1 | 2 } = {}) {
+  constructor(subcommand: string, stderr: string, options: { hint?: string; exitCode?: ExitCode } = {}) {
     const said = stderr.trim();
     super(said ? `tmux ${subcommand} failed: ${said}` : `tmux ${subcommand} failed`, options);
     this.subcommand = subcommand;
@@ -73,7 +91,7 @@ export class GitError extends PrjError {
   readonly subcommand: string;
   readonly stderr: string;
 
-  constructor(subcommand: string, stderr: string, options: { hint?: string; exitCode?: 1 | 2 } = {}) {
+  constructor(subcommand: string, stderr: string, options: { hint?: string; exitCode?: ExitCode } = {}) {
     const said = stderr.trim();
     super(said ? `git ${subcommand} failed: ${said}` : `git ${subcommand} failed`, options);
     this.subcommand = subcommand;
@@ -84,9 +102,30 @@ export class GitError extends PrjError {
 /** The state database could not be read or written. */
 export class StateError extends PrjError {}
 
-/** A session looked up by exact name is not on the tmux server; the hint names the listing to check. */
-export function noSessionError(name: string, listCommand = "prj list-sessions --all"): PrjError {
-  return new PrjError(`no session named ${name}`, { hint: `\`${listCommand}\` shows the live sessions` });
+/**
+ * A session looked up by exact name is not on the tmux server (exit 2: a name
+ * that does not exist). With the live names, the hint offers the nearest one.
+ */
+export function noSessionError(name: string, listCommand = "prj list-sessions --all", liveNames: Iterable<string> = []): PrjError {
+  const suggestions = nearestNames(name, [...liveNames]);
+  const listing = `\`${listCommand}\` shows the live sessions`;
+  return new PrjError(`no session named ${name}`, {
+    exitCode: 2,
+    hint: suggestions.length ? `did you mean ${suggestions.join(" or ")}? ${listing}` : listing,
+  });
+}
+
+/**
+ * Names a user may have meant: those the input begins (`myapp-mai` for
+ * `myapp-main-dev`: names are exact, never prefix-matched), up to three, else
+ * the closest by edit distance.
+ */
+export function nearestNames(input: string, names: readonly string[]): string[] {
+  if (input === "") return [];
+  const prefixed = names.filter((name) => name.startsWith(input) && name !== input).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  if (prefixed.length) return prefixed.slice(0, 3);
+  const near = closest(input, names);
+  return near === undefined ? [] : [near];
 }
 
 /**
@@ -96,7 +135,8 @@ export function noSessionError(name: string, listCommand = "prj list-sessions --
 export function formatError(error: unknown, showStack: boolean): string {
   if (error instanceof PrjError) {
     const lines = [`prj: ${error.message}`];
-    if (error.hint) lines.push(`  hint: ${error.hint}`);
+    // A hint of several lines (a list to choose from) keeps its lines under the first one.
+    if (error.hint) lines.push(`  hint: ${error.hint.split("\n").join("\n  ")}`);
     if (showStack && error.stack) lines.push(error.stack);
     return lines.join("\n");
   }
@@ -108,7 +148,7 @@ export function formatError(error: unknown, showStack: boolean): string {
 }
 
 /** Exit status for any thrown value. */
-export function exitCodeOf(error: unknown): 1 | 2 {
+export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof PrjError ? error.exitCode : 1;
 }
 

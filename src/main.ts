@@ -17,13 +17,17 @@ async function main(args: string[]): Promise<void> {
   try {
     await runCli(args);
   } catch (error) {
-    const { formatError, exitCodeOf } = await import("./errors.ts");
+    const { formatError, exitCodeOf, PrjError } = await import("./errors.ts");
     const { logs, writeStderr } = await import("./ui/log.ts");
     // Not process.stderr, whose stream costs ~10 ms to build (see ui/log.ts).
     writeStderr(`${formatError(error, logs("debug"))}\n`);
-    process.exitCode = exitCodeOf(error);
-    // sessions.log keeps every error, with the subcommand it came from.
-    const { sessionLog } = await import("./ui/session-log.ts");
-    sessionLog("error", { command: args[0], exit_code: exitCodeOf(error), error: error instanceof Error ? error.message : String(error) });
+    const exitCode = exitCodeOf(error);
+    process.exitCode = exitCode;
+    // sessions.log is a record of what happened to sessions and runs: a failure while doing the work
+    // goes there (once), but invalid input (exit 2) and Ctrl-C changed nothing and are not events.
+    if (exitCode === 1 && !(error instanceof PrjError && error.logged)) {
+      const { sessionLog } = await import("./ui/session-log.ts");
+      sessionLog("error", { command: args[0], exit_code: exitCode, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 }

@@ -24,7 +24,9 @@ export default defineCommand({
           throw new PrjError(`cleanup-sessions would kill ${targets.length} session(s); without a terminal it needs --yes`, { exitCode: 2 });
         }
         const { consola } = await import("consola");
-        const ok = await consola.prompt(`Kill ${targets.length} session(s): ${targets.join(", ")}?`, { type: "confirm", initial: false });
+        const ok = await consola.prompt(`Kill ${targets.length} session(s): ${targets.join(", ")}?`, { type: "confirm", initial: false, cancel: "symbol" });
+        // Ctrl-C at the prompt is Ctrl-C: exit 130, like any command it stops.
+        if (typeof ok === "symbol") throw new PrjError("cancelled: nothing was killed", { exitCode: 130 });
         if (ok !== true) return { killed: [] as string[], would_kill: targets, dry_run: false };
       }
       const killed: string[] = [];

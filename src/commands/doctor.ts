@@ -24,6 +24,11 @@ export default defineCommand({
     }
     const count = (status: string) => report.checks.filter((check) => check.status === status).length;
     lines.push("", `${count("ok")} ok, ${count("warn")} warning(s), ${count("fail")} failure(s)`);
+    // Times in the details are local; the zone is named once.
+    if (report.checks.some((check) => check.details?.some((detail) => /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(detail)))) {
+      const { timeZoneLabel } = await import("../ui/time.ts");
+      lines.push(`Times are in ${timeZoneLabel()}.`);
+    }
     writeOut(`${lines.join("\n")}\n`);
   },
 });

@@ -12,7 +12,7 @@ export default defineCommand({
   async run({ args }) {
     const { openProject } = await import("../project.ts");
     const { TmuxManager } = await import("../tmux/manager.ts");
-    const { noSessionError } = await import("../errors.ts");
+    const { sessionNotFound } = await import("../sessions/context.ts");
     const { readSession, buildFrozenCommand, matchPresets } = await import("../freeze/freeze.ts");
     const { checkCommandName, checkCommandYaml, renderCommandYaml, writeCommandFile } = await import("../import/write.ts");
     const { log } = await import("../ui/log.ts");
@@ -21,7 +21,7 @@ export default defineCommand({
     const tmux = new TmuxManager({ socket: project.socket });
     await tmux.ensureSupported();
     const session = await readSession(tmux, args.session);
-    if (!session) throw noSessionError(args.session);
+    if (!session) throw await sessionNotFound(tmux, args.session);
     await matchPresets(tmux.baseArgv()[0]!, session);
     const { command, notes } = buildFrozenCommand(session, { name, projectRoot: project.root });
     const yaml = renderCommandYaml(command, [`Frozen by \`prj freeze\` from tmux session ${session.name}.`], notes, "Notes:");

@@ -7,32 +7,14 @@ export default defineCommand({
   args: { json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
     const project = await openProject();
-    const { listCommandFiles, loadCommand, displayPath } = await import("../config/load.ts");
-    const commands = listCommandFiles(project.paths.prj).map((file) => {
-      const { config } = loadCommand(project.paths.prj, file.name);
-      return {
-        name: config.name,
-        description: config.description ?? "",
-        arguments: (config.arguments ?? []).map((argument) => ({
-          name: argument.name,
-          required: argument.required ?? false,
-          default: argument.default,
-          description: argument.description ?? "",
-        })),
-        file: displayPath(file.path),
-      };
-    });
+    const { argumentsText, listProjectCommands } = await import("../run/command-list.ts");
+    const commands = await listProjectCommands(project);
     if (args.json) return printJson(commands);
     if (commands.length === 0) {
       writeOut("No commands in .prj/commands; `prj init` writes the defaults.\n");
       return;
     }
-    const rows = commands.map((command) => [
-      command.name,
-      command.arguments.map((argument) => (argument.required ? `${argument.name}=…` : `[${argument.name}=…]`)).join(" "),
-      command.description,
-      command.file,
-    ]);
+    const rows = commands.map((command) => [command.name, argumentsText(command), command.description, command.file]);
     writeOut(`${table(rows, ["COMMAND", "ARGUMENTS", "DESCRIPTION", "FILE"])}\n`);
   },
 });

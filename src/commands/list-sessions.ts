@@ -30,16 +30,17 @@ export default defineCommand({
       writeOut(args.all ? "No sessions on this tmux server.\n" : "No live sessions for this project. Start one with `prj run start-dev`.\n");
       return;
     }
+    const { localTime, withZone } = await import("../ui/time.ts");
     const rows = sessions.map((session) => [
       session.name,
       session.managed ? session.worktree : "-",
       session.managed ? session.task : "-",
       String(session.windows),
       session.attached ? "yes" : "no",
-      session.created_at.replace("T", " ").slice(0, 19),
+      localTime(session.created_at),
       ...(args.all ? [session.managed ? "managed" : "other"] : []),
     ]);
-    const header = ["NAME", "WORKTREE", "TASK", "WINDOWS", "ATTACHED", "CREATED", ...(args.all ? ["MANAGED"] : [])];
+    const header = ["NAME", "WORKTREE", "TASK", "WINDOWS", "ATTACHED", withZone("CREATED"), ...(args.all ? ["MANAGED"] : [])];
     writeOut(`${table(rows, header)}\n`);
   },
 });

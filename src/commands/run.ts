@@ -1,19 +1,31 @@
 import { defineCommand } from "./define.ts";
-import { UsageError } from "../errors.ts";
+import { PrjError, signalExitCode } from "../errors.ts";
 import { printJson, writeOut } from "../ui/output.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command: worktree, session and steps" },
+  usage: "prj run NAME [key=value …] [--dry-run] [--attach|--no-attach] [--json]",
+  async helpExtra() {
+    const { projectCommandsHelp } = await import("../run/command-list.ts");
+    return projectCommandsHelp();
+  },
+  async whenMissing() {
+    const { missingCommandName } = await import("../run/command-list.ts");
+    return missingCommandName();
+  },
   args: {
     name: { type: "positional", description: "Command name (a file in .prj/commands)" },
     "dry-run": { type: "boolean", description: "Print the plan and change nothing" },
-    attach: { type: "boolean", description: "Attach to the session afterwards (--no-attach: never)" },
+    attach: { type: "boolean", description: "Attach to the session afterwards", negativeDescription: "Never attach, whatever the config says" },
     json: { type: "boolean", description: "Print the result (or the plan) as JSON" },
   },
   async run({ args }) {
+    if (!args.name) {
+      const { missingCommandName } = await import("../run/command-list.ts");
+      throw await missingCommandName();
+    }
     const { runNamedCommand } = await import("../run/run-command.ts");
     const tokens = (args._ as string[]).slice(1);
-    if (!args.name) throw new UsageError("prj run needs a command name", "`prj list-commands` shows them");
     const attach = args.attach === undefined ? undefined : Boolean(args.attach);
     const result = await runNamedCommand(args.name, tokens, { dryRun: Boolean(args["dry-run"]), attach });
     if (result.kind === "plan") {
@@ -22,18 +34,24 @@ export default defineCommand({
       else writeOut(planToText(result.plan, result.actions));
       return;
     }
-    if (args.json) printJson(result.report);
-    else if (result.report.status === "succeeded") {
-      const session = result.report.session;
-      if (session) {
-        writeOut(`${session.created ? "Created" : "Reusing"} session ${session.name}\n`);
-        writeOut(`Attach: prj attach ${session.name}\n`);
-      } else writeOut(`Run ${result.report.event_id} succeeded\n`);
+    const report = result.report;
+    if (args.json) printJson(report);
+    if (report.status !== "succeeded") {
+      // Said once, after the rollback's own lines: the report (with --json) is the data, this is the error.
+      throw new PrjError(`run of ${args.name} ${report.status}: ${report.error ?? "no reason recorded"}`, {
+        exitCode: report.status === "cancelled" && report.signal ? signalExitCode(report.signal) : 1,
+        hint: report.step_logs ? `step logs: ${report.step_logs}` : undefined,
+        logged: true,
+      });
     }
-    if (result.report.status !== "succeeded") {
-      const { writeStderr } = await import("../ui/log.ts");
-      writeStderr(`prj: run ${result.report.status}: ${result.report.error ?? ""}\n`);
-      process.exitCode = 1;
+    if (args.json) return;
+    const lines: string[] = [];
+    if (report.worktree) lines.push(`${report.worktree.created ? "Created" : "Reusing"} worktree ${report.worktree.path}`);
+    if (report.session) {
+      lines.push(`${report.session.created ? "Created" : "Reusing"} session ${report.session.name}`);
+      lines.push(`Attach: prj attach ${report.session.name}`);
     }
+    if (lines.length === 0) lines.push(`Run #${report.event_id} succeeded`);
+    writeOut(`${lines.join("\n")}\n`);
   },
 });

@@ -38,12 +38,13 @@ export default defineCommand({
     if (doc.stale_sessions.length) out.push("", `Stale (idle, unattached): ${doc.stale_sessions.join(", ")}  → prj cleanup-sessions --stale`);
     out.push("", `Worktrees (${doc.worktrees.length}):`);
     out.push(doc.worktrees.length ? table(doc.worktrees.map((w) => [`  ${w.branch}`, w.path, `port ${w.port}`])) : "  none recorded");
-    out.push("", "Recent events:");
+    const { localTime, timeZoneLabel } = await import("../ui/time.ts");
+    out.push("", `Recent events (times in ${timeZoneLabel()}):`);
     out.push(
       doc.recent_events.length
-        ? table(doc.recent_events.map((e) => [`  #${e.id}`, e.kind, e.status, e.command ?? "", e.session ?? "", e.started_at.replace("T", " ").slice(0, 19)]))
+        ? table(doc.recent_events.map((e) => [`  #${e.id}`, e.kind, e.status, e.command ?? "-", e.session ?? "-", localTime(e.started_at)]))
         : "  none",
     );
-    writeOut(`${out.join("\n")}\n`);
+    writeOut(`${out.join("\n").replace(/ +$/gm, "")}\n`);
   },
 });

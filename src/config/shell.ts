@@ -43,7 +43,8 @@ export async function assertShellUsable(settings: Settings, prjDir: string, env:
   const shell = settings.defaults.shell;
   const problem = shellProblem(shell, env);
   if (problem === undefined) return;
-  const hint = "set defaults.shell to an installed shell (e.g. /bin/bash) in ~/.config/prunejuice/config.yaml";
+  const { globalConfigPath } = await import("../paths.ts");
+  const hint = `set defaults.shell to an installed shell (e.g. /bin/bash) in ${displayPath(globalConfigPath(env))}`;
   if (!settings.defaults.shell_configured) {
     if (shell === FALLBACK_SHELL) throw new UsageError(`the fallback shell ${problem}`, hint);
     throw new UsageError(`the shell from $SHELL: ${problem}`, `fix $SHELL, or ${hint}`);

@@ -8,11 +8,12 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { runProcess } from "../exec/runner.ts";
 import { displayPath } from "../config/load.ts";
 import type { Settings } from "../config/schema.ts";
-import { findProjectRoot, projectPaths, type ProjectPaths } from "../paths.ts";
+import { findProjectRoot, globalConfigPath, projectPaths, type ProjectPaths } from "../paths.ts";
 import { refuseLinkedDatabase, tmuxSocketOf } from "../project.ts";
 import type { LoadedCommand } from "../config/load.ts";
 import { log } from "../ui/log.ts";
 import { findTmux, MIN_TMUX_VERSION, TMUX_INSTALL_HINT } from "../tmux/manager.ts";
+import { localTime } from "../ui/time.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -154,7 +155,7 @@ async function checkShell(shell: string, origin: string): Promise<DoctorCheck> {
       title,
       status: "fail",
       message: `the shell from ${origin}: ${problem ?? `${shell} is not installed`}; \`prj run\` refuses to make sessions with it`,
-      hint: "install it, or set defaults.shell in ~/.config/prunejuice/config.yaml",
+      hint: `install it, or set defaults.shell in ${displayPath(globalConfigPath())}`,
     };
   }
   const started = performance.now();
@@ -191,14 +192,18 @@ function checkWritable(paths: ProjectPaths): DoctorCheck {
   return { id: "prj-writable", title, status: "ok", message: `${displayPath(paths.prj)} is writable` };
 }
 
+/** The global and project config, each named by the path doctor read (or looked for). */
 async function checkConfig(paths: ProjectPaths): Promise<{ check: DoctorCheck; settings?: Settings }> {
   const title = "config files";
   const { loadSettings } = await import("../config/load.ts");
+  const files = [globalConfigPath(), paths.projectConfig].map((file) => `${displayPath(file)}${existsSync(file) ? "" : " (none: defaults)"}`);
   try {
     const settings = loadSettings(paths.prj);
-    return { check: { id: "config", title, status: "ok", message: "global and project config are valid" }, settings };
+    return { check: { id: "config", title, status: "ok", message: `valid: ${files.join(", ")}` }, settings };
   } catch (error) {
-    return { check: { id: "config", title, status: "fail", message: messageOf(error), hint: hintOf(error) ?? "fix the file at the position shown" } };
+    return {
+      check: { id: "config", title, status: "fail", message: messageOf(error), hint: hintOf(error) ?? "fix the file at the position shown", details: [`read: ${files.join(", ")}`] },
+    };
   }
 }
 
@@ -338,11 +343,18 @@ async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmu
               status: "warn",
               message: `${dead.length} session${dead.length === 1 ? " is" : "s are"} recorded as live but gone from tmux`,
               hint: "`prj reset-sessions` records them as ended",
-              details: dead.map(({ row }) => `${row.name} (recorded ${row.createdAt})`),
+              details: dead.map(({ row }) => `${row.name} (created ${localTime(row.createdAt)})`),
             },
       );
     }
+    // Runs are `run` events; a kill or clean-up whose prj died is another operation, counted apart.
     const abandoned = diff.interruptedRuns;
+    const runs = abandoned.filter((event) => event.kind === "run").length;
+    const others = abandoned.length - runs;
+    const counted = [
+      runs ? `${runs} run${runs === 1 ? "" : "s"}` : "",
+      others ? `${others} other operation${others === 1 ? "" : "s"} (kill, clean-up)` : "",
+    ].filter(Boolean);
     checks.push(
       abandoned.length === 0
         ? { id: "orphan-runs", title: "runs", status: "ok", message: "no run is left running by a dead prj" }
@@ -350,9 +362,9 @@ async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmu
             id: "orphan-runs",
             title: "runs",
             status: "warn",
-            message: `${abandoned.length} run${abandoned.length === 1 ? " is" : "s are"} still marked running, but ${abandoned.length === 1 ? "its" : "their"} prj process is gone`,
+            message: `${counted.join(" and ")} still marked running, but ${abandoned.length === 1 ? "its" : "their"} prj process is gone`,
             hint: "`prj reset-sessions` marks them interrupted",
-            details: abandoned.map((event) => `#${event.id} ${event.kind}${event.command ? ` ${event.command}` : ""} started ${event.startedAt}${event.pid === null ? "" : ` by pid ${event.pid}`}`),
+            details: abandoned.map((event) => `#${event.id} ${event.kind}${event.command ? ` ${event.command}` : ""} started ${localTime(event.startedAt)}${event.pid === null ? "" : ` by pid ${event.pid}`}`),
           },
     );
     const drift = [

@@ -41,7 +41,16 @@ export function parseWorktreeList(text: string): GitWorktree[] {
 
 export async function git(repo: string, args: string[]): Promise<string> {
   const result = await runProcess(["git", "-C", repo, ...args]);
-  if (result.exitCode !== 0) throw new GitError(args[0] ?? "", result.stderr);
+  if (result.exitCode !== 0) {
+    // Worktrees need a repository: outside one, the input (where prj was run) is what is wrong.
+    if (/not a git repository/i.test(result.stderr)) {
+      throw new GitError(args[0] ?? "", `${repo} is not in a git repository`, {
+        exitCode: 2,
+        hint: "run prj in a git repository (or `git init` this one); only commands without worktrees work outside git",
+      });
+    }
+    throw new GitError(args[0] ?? "", result.stderr);
+  }
   return result.stdout;
 }
 

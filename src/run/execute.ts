@@ -25,6 +25,10 @@ export interface RunReport {
   session: { name: string; created: boolean } | null;
   worktree: { path: string; created: boolean } | null;
   error?: string;
+  /** The signal that cancelled the run (SIGINT, SIGTERM, SIGHUP). */
+  signal?: string;
+  /** Where the run's step logs are, when a step had started. */
+  step_logs?: string;
 }
 
 /** How long a `cleanup_on_failure` step may take when it sets no timeout of its own. */
@@ -131,13 +135,20 @@ export async function executeRun(
     if (reason === "timeout" && !/timed out/.test(message)) message = `the run timed out after ${plan.timeoutSeconds}s: ${message}`;
     const signal = (state.abort.signal.reason as { signal?: string } | undefined)?.signal;
     if (signal) log.warn(`${signal}: stopping the run and rolling back`);
-    log.error(`run of ${plan.command} ${status}: ${message}`);
+    // The error itself is said once, by the caller (commands/run.ts through main.ts), after the rollback's lines.
     sessionLog("error", { event: eventId, command: plan.command, session: state.session?.name, project: project.root, status, error: message });
     await rollBack(run);
     store.finishEvent(eventId, { status, exitCode: 1, error: message, sessionName: state.session?.name, metadata: runMetadata(state) });
     const logs = join(project.paths.artifacts, String(eventId));
-    if (existsSync(logs)) log.info(`step logs: ${logs}`);
-    return { event_id: eventId, status, error: message, session: null, worktree: null };
+    return {
+      event_id: eventId,
+      status,
+      error: message,
+      session: null,
+      worktree: null,
+      ...(signal ? { signal } : {}),
+      ...(existsSync(logs) ? { step_logs: logs } : {}),
+    };
   } finally {
     cancelRunTimer?.();
     for (const signal of signals) process.off(signal, onSignal);
@@ -222,7 +233,6 @@ async function createWorktree(run: RunContext): Promise<void> {
       metadata: { path: state.worktree.path, run_event_id: state.eventId, created_branch: state.worktree.createdBranch },
     });
   }
-  log.info(`${state.worktree.created ? "created" : "reusing"} worktree ${state.worktree.path}`);
 }
 
 async function startSession(run: RunContext): Promise<void> {
@@ -259,7 +269,6 @@ async function startSession(run: RunContext): Promise<void> {
   // Later steps see the name the session really got.
   state.plan = finalPlan;
   state.executed.push(sessionOperation(finalPlan, state.session.created ? "create" : "reuse", state.secrets));
-  log.info(`${state.session.created ? "created" : "reusing"} session ${state.session.name}`);
   if (!state.session.created && state.session.createdBy && state.session.createdBy !== state.plan.command) {
     log.warn(
       `session ${state.session.name} was created by \`prj run ${state.session.createdBy}\` for the same project, worktree and task; ` +

@@ -1,4 +1,5 @@
-import { openProject, type Project } from "../project.ts";
+import { noSessionError, type PrjError } from "../errors.ts";
+import { openProject, tmuxSocketOf, type Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import { TmuxManager } from "../tmux/manager.ts";
 import { SessionLifecycleManager } from "./lifecycle.ts";
@@ -57,4 +58,26 @@ export async function withReportContext<T>(body: (context: { project: Project; s
   } finally {
     store.close();
   }
+}
+
+/**
+ * The project around the working directory and its tmux server; outside a
+ * project, no project and the server PRJ_TMUX_SOCKET or the global config's
+ * `tmux.socket_name` names. For commands that work on any session by its exact
+ * name (attach, session-info).
+ */
+export async function openProjectOrServer(): Promise<{ project: Project | undefined; tmux: TmuxManager }> {
+  const { findProjectRoot } = await import("../paths.ts");
+  if (findProjectRoot()) {
+    const project = await openProject();
+    return { project, tmux: new TmuxManager({ socket: project.socket }) };
+  }
+  const { loadGlobalConfig } = await import("../config/load.ts");
+  return { project: undefined, tmux: new TmuxManager({ socket: tmuxSocketOf(loadGlobalConfig().config.tmux?.socket_name) }) };
+}
+
+/** "no session named X" (exit 2), offering the live session nearest to what was typed. */
+export async function sessionNotFound(tmux: TmuxManager, name: string, listCommand?: string): Promise<PrjError> {
+  const live = await tmux.listSessions().catch(() => []);
+  return noSessionError(name, listCommand, live.map((session) => session.name));
 }

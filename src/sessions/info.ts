@@ -1,6 +1,8 @@
-import { noSessionError } from "../errors.ts";
 import { redactEnvironment } from "../plan/redact.ts";
-import type { SessionContext } from "./context.ts";
+import type { Project } from "../project.ts";
+import type { StateStore } from "../state/db.ts";
+import type { TmuxManager } from "../tmux/manager.ts";
+import { sessionNotFound } from "./context.ts";
 import { ProcessIndex, readProcessTable } from "./processes.ts";
 import { isManaged } from "./queries.ts";
 
@@ -9,11 +11,15 @@ import { isManaged } from "./queries.ts";
  * panes, the memory of its process trees, its environment (secrets redacted)
  * and its recorded history. A session that is not there is an error.
  */
-export async function describeSession({ tmux, store, project }: Pick<SessionContext, "tmux" | "store" | "project">, name: string) {
+export async function describeSession(
+  { tmux, store, project }: { tmux: TmuxManager; store: StateStore | undefined; project: Pick<Project, "root"> | undefined },
+  name: string,
+) {
   const info = await tmux.getSessionInfo(name);
-  if (!info) throw noSessionError(name);
+  if (!info) throw await sessionNotFound(tmux, name, project ? "prj list-sessions --all" : tmux.userCommand(["list-sessions"]));
   const tree = new ProcessIndex(await readProcessTable()).tree(info.panes.map((pane) => pane.pid));
-  const history = store.sessionHistory(name, project.root).map((row) => ({
+  // Outside a project (or before its first run) there is no recorded history.
+  const history = (store && project ? store.sessionHistory(name, project.root) : []).map((row) => ({
     created_at: row.createdAt,
     ended_at: row.endedAt,
     end_reason: row.endReason,
@@ -27,7 +33,7 @@ export async function describeSession({ tmux, store, project }: Pick<SessionCont
     windows.set(pane.windowIndex, window);
   }
   const session = info.session;
-  const recordedRow = store.findLiveSession(name, tmux.socket);
+  const recordedRow = store?.findLiveSession(name, tmux.socket);
   return {
     name: session.name,
     id: session.id,

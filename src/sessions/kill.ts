@@ -29,13 +29,19 @@ export async function killManagedSession(
   reason: "killed" | "cleanup",
 ): Promise<KillResult> {
   const { project, tmux, store, lifecycle } = context;
-  const live = (await tmux.listSessions()).find((session) => session.name === name);
-  if (!live) throw noSessionError(name);
+  const sessions = await tmux.listSessions();
+  const live = sessions.find((session) => session.name === name);
+  if (!live) throw noSessionError(name, "prj list-sessions --all", sessions.map((session) => session.name));
   // prj only kills what it manages for this project; anything else is the user's to kill with tmux.
   if (live.project !== project.root) {
     throw new PrjError(
       live.project ? `session ${name} belongs to another prj project (${live.project})` : `session ${name} is not managed by prj`,
-      { hint: live.project ? `run prj kill-session from ${live.project}` : `kill it with tmux itself: tmux kill-session -t '=${name}'` },
+      {
+        exitCode: 2,
+        hint: live.project
+          ? `run \`prj kill-session ${name}\` from ${live.project}`
+          : `kill it with tmux itself: ${tmux.userCommand(["kill-session", "-t", `=${name}`])}`,
+      },
     );
   }
   const row = store.findLiveSession(name, tmux.socket);

@@ -146,6 +146,16 @@ export class TmuxManager {
     return [this.binary, "-u", ...this.serverArgs()];
   }
 
+  /**
+   * A tmux command line for a hint, as the user would type it for this server:
+   * `tmux -L work kill-session -t '=name'`, words quoted for a POSIX shell.
+   */
+  userCommand(args: readonly string[]): string {
+    // A leading `=` is quoted too: zsh would expand `=name` to a command's path.
+    const quote = (word: string) => (/^[A-Za-z0-9_@%+:,.\/-][A-Za-z0-9_@%+=:,.\/-]*$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+    return ["tmux", ...this.serverArgs(), ...args].map(quote).join(" ");
+  }
+
   /** The flags that select this manager's server (none for the default server). */
   private serverArgs(): string[] {
     if (!this.socket) return [];
@@ -331,12 +341,14 @@ export class TmuxManager {
             `detach first (prefix + d, Ctrl-b d by default) and run \`prj attach ${name}\` from the terminal outside tmux, ` +
             `or attach from another terminal with \`${[this.binary, ...this.serverArgs()].join(" ")} attach -t '=${name}'\`; ` +
             `to nest on purpose, run \`TMUX= prj attach ${name}\``,
+          exitCode: 2,
         },
       );
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new PrjError(`cannot attach to ${name}: no terminal`, {
         hint: `run \`${[this.binary, ...this.serverArgs()].join(" ")} attach -t '=${name}'\` from a terminal`,
+        exitCode: 2,
       });
     }
     // No -u here: whether the terminal takes UTF-8 is for tmux to tell from the user's locale.

@@ -8,6 +8,7 @@
 import type { MonitorFrame } from "../sessions/monitor.ts";
 import { table, writeOut } from "./output.ts";
 import { formatDuration } from "./output.ts";
+import { localTime, timeZoneLabel } from "./time.ts";
 
 const ALT_SCREEN_ON = "\x1b[?1049h";
 const ALT_SCREEN_OFF = "\x1b[?1049l";
@@ -30,7 +31,7 @@ export function formatBytes(bytes: number): string {
 
 /** One frame as a table, with a heading line. */
 export function renderFrame(frame: MonitorFrame, options: { heading: string; footer?: string }): string {
-  const lines = [`${options.heading}  ${frame.taken_at.replace("T", " ").slice(0, 19)} UTC`, ""];
+  const lines = [`${options.heading}  ${localTime(frame.taken_at)} ${timeZoneLabel()}`, ""];
   if (frame.sessions.length === 0) lines.push("No sessions.");
   else {
     const rows = frame.sessions.map((session) => [

@@ -2,14 +2,10 @@
 import type { HistoryEntry, SessionStats, SessionUsage } from "../state/reports.ts";
 import { barChart } from "./chart.ts";
 import { formatDuration, table } from "./output.ts";
+import { localTime, timeZoneLabel, withZone } from "./time.ts";
 
-/** An ISO time as `2026-11-23 18:45:00` in local time, for tables. */
-export function formatTime(iso: string | null): string {
-  if (!iso) return "-";
-  const date = new Date(iso);
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
+/** An ISO time as `2026-11-23 18:45:00` in local time, for tables (see ui/time.ts). */
+export const formatTime = localTime;
 
 function oneLine(text: string | null, max = 60): string {
   if (!text) return "";
@@ -31,7 +27,7 @@ export function renderHistory(entries: HistoryEntry[], filtered: boolean): strin
     formatDuration(entry.duration_seconds),
     oneLine(entry.error),
   ]);
-  return `${table(rows, ["ID", "KIND", "STATUS", "COMMAND", "SESSION", "STARTED", "TOOK", "ERROR"])}\n`;
+  return `${table(rows, ["ID", "KIND", "STATUS", "COMMAND", "SESSION", withZone("STARTED"), "TOOK", "ERROR"]).replace(/ +$/gm, "")}\n`;
 }
 
 export function renderStats(stats: SessionStats): string {
@@ -62,7 +58,7 @@ export function renderStats(stats: SessionStats): string {
 
 export function renderUsage(usage: SessionUsage, options: { unicode: boolean; color: boolean; columns: number }): string {
   if (usage.empty) {
-    return `No sessions or runs in the last ${usage.timeframe} (since ${formatTime(usage.from)}). Start one with \`prj run start-dev\`.\n`;
+    return `No sessions or runs in the last ${usage.timeframe} (since ${formatTime(usage.from)} ${timeZoneLabel()}). Start one with \`prj run start-dev\`.\n`;
   }
   const weekday = (date: string) => new Date(`${date}T12:00:00`).toLocaleDateString("en-US", { weekday: "short" });
   const chartWidth = Math.max(10, Math.min(50, options.columns - 34));
@@ -71,7 +67,7 @@ export function renderUsage(usage: SessionUsage, options: { unicode: boolean; co
     { width: chartWidth, unicode: options.unicode, color: options.color },
   );
   const lines = [
-    `Session usage, last ${usage.timeframe} (${formatTime(usage.from)} → ${formatTime(usage.to)})`,
+    `Session usage, last ${usage.timeframe} (${formatTime(usage.from)} → ${formatTime(usage.to)} ${timeZoneLabel()})`,
     "",
     "Session-hours per day:",
     indent(chart),

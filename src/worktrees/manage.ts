@@ -220,6 +220,7 @@ async function refuseToLoseWork(project: Project, worktree: GitWorktree): Promis
   if (changes.length > 0) {
     const shown = changes.slice(0, 5).join(", ") + (changes.length > 5 ? `, and ${changes.length - 5} more` : "");
     throw new PrjError(`worktree ${worktree.path} has uncommitted changes (${shown})`, {
+      exitCode: 2,
       hint: "commit or stash them, or pass --force to discard them",
     });
   }
@@ -227,7 +228,7 @@ async function refuseToLoseWork(project: Project, worktree: GitWorktree): Promis
   if (commits > 0) {
     throw new PrjError(
       `${worktree.branch ? `branch ${worktree.branch}` : `the detached HEAD of ${worktree.path}`} has ${commits} commit(s) that no other branch contains`,
-      { hint: "push or merge them first, or pass --force (the branch itself is kept unless --delete-branch)" },
+      { exitCode: 2, hint: "push or merge them first, or pass --force (the branch itself is kept unless --delete-branch)" },
     );
   }
 }

@@ -29,9 +29,9 @@ async function projectAndOuterServer() {
 }
 
 describe("attach from inside tmux on another server", () => {
-  test("prj attach refuses to nest, says how to detach or attach from outside, exits 1", async () => {
+  test("prj attach refuses to nest, says how to detach or attach from outside, exits 2", async () => {
     const { world, outer, inOuter } = await projectAndOuterServer();
-    const result = expectExit(await world.prj(["attach", DEV], { env: inOuter }), 1);
+    const result = expectExit(await world.prj(["attach", DEV], { env: inOuter }), 2);
     expect(result.stderr).toContain(`cannot attach to ${DEV} here`);
     expect(result.stderr).toContain("would nest");
     expect(result.stderr).toContain(socketPathOf(outer));

@@ -124,7 +124,7 @@ describe("prj freeze", () => {
 
   test("refuses to replace a command without --force, and replaces it with --force", async () => {
     const again = await prj(["freeze", SESSION]);
-    expect(again.exitCode).toBe(1);
+    expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain("already exists");
     expect(again.stderr).toContain("--force");
     const forced = await prj(["freeze", SESSION, "--force", "--name", "frozen-copy"]);
@@ -136,7 +136,7 @@ describe("prj freeze", () => {
 
   test("an unknown session is an error that says so", async () => {
     const missing = await prj(["freeze", "no-such-session"]);
-    expect(missing.exitCode).toBe(1);
+    expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("no session named no-such-session");
   });
 });

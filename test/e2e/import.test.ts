@@ -42,7 +42,8 @@ describe("prj import", () => {
     const file = peerFile("api.yaml", "session_name: api\nwindows:\n  - window_name: w\n");
     expect((await prj("import", "tmuxp", file)).exitCode).toBe(0);
     const again = await prj("import", "tmuxp", file);
-    expect(again.exitCode).toBe(1);
+    // A refusal that changed nothing: exit 2.
+    expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain("already exists");
     expect((await prj("import", "tmuxp", file, "--force")).exitCode).toBe(0);
     expect((await prj("import", "tmuxp", file, "--name", "api2")).exitCode).toBe(0);

@@ -125,7 +125,7 @@ describe("history, stats and analyze on a hand-made database", () => {
       [["history", "--limit", "0"], /--limit must be a positive whole number/],
       [["history", "--status", "exploded"], /--status must be one of running, succeeded, failed, cancelled, interrupted/],
       [["monitor", "sessions", "--interval", "0"], /--interval must be a number of seconds/],
-      [["stats"], /prj stats needs a subcommand/],
+      [["stats"], /missing the subcommand of `prj stats`/],
     ];
     for (const [args, message] of cases) {
       const result = await prj(args);
@@ -208,21 +208,29 @@ describe("live sessions", () => {
 });
 
 describe("logs", () => {
-  test("sessions.log records creation, reuse, kill and errors with ISO times, privately", async () => {
+  test("sessions.log records creation, reuse, kill and failures with ISO times, privately; never usage mistakes", async () => {
     const w = await world();
+    w.writeCommand("breaks", 'name: breaks\nsteps:\n  - { name: boom, run: "exit 3" }\n');
     const dataHome = tempDir("xdg-");
     const env = { XDG_DATA_HOME: dataHome };
     const name = jsonOf(expectExit(await w.prj(["run", "sleeper", "--json"], { env }), 0)).session.name;
     expectExit(await w.prj(["run", "sleeper", "--json"], { env }), 0);
     expectExit(await w.prj(["kill-session", name], { env }), 0);
-    expectExit(await w.prj(["kill-session", name], { env }), 1);
+    // Invalid input changes nothing and is not an event: a gone session, a typo, a missing argument.
+    expectExit(await w.prj(["kill-session", name], { env }), 2);
+    expectExit(await w.prj(["stauts"], { env }), 2);
+    expectExit(await w.prj(["session-info"], { env }), 2);
+    // A failure while doing the work is, once.
+    expectExit(await w.prj(["run", "breaks"], { env }), 1);
     const file = join(dataHome, "prunejuice", "logs", "sessions.log");
     const lines = readFileSync(file, "utf8").trim().split("\n");
     expect(lines.map((line) => line.split(" ")[1])).toEqual(["created", "reused", "killed", "error"]);
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
     expect(lines[0]).toContain(`session=${name}`);
     expect(lines[2]).toMatch(/duration_seconds=\d+/);
-    expect(lines[3]).toContain(`no session named ${name}`);
+    expect(lines[3]).toContain("command=breaks");
+    expect(lines[3]).toContain("status=failed");
+    expect(lines[3]).toContain('error="step boom exited with status 3"');
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 

@@ -18,10 +18,10 @@ function plainCommand(world: World, name: string, extra: string[] = []): void {
 }
 
 describe("attach and exact targeting", () => {
-  test("attach without a terminal says so and exits 1", async () => {
+  test("attach without a terminal says so and exits 2 (a refusal that changed nothing)", async () => {
     const world = await newWorld();
     expectExit(await world.prj(["run", "start-dev"]), 0);
-    const result = expectExit(await world.prj(["attach", DEV]), 1);
+    const result = expectExit(await world.prj(["attach", DEV]), 2);
     expect(result.stderr).toMatch(/no terminal/i);
     expect(result.stderr).toContain(DEV);
     expect(result.stderr).not.toMatch(/^\s{4}at /m);
@@ -58,11 +58,12 @@ describe("attach and exact targeting", () => {
     await world.tmux.ok("new-session", "-d", "-s", "foo-bar");
     const id = await world.sessionId("foo-bar");
 
-    const attach = expectExit(await world.prj(["attach", "foo"]), 1);
+    const attach = expectExit(await world.prj(["attach", "foo"]), 2);
     expect(attach.stderr).toMatch(/no session named foo\b/);
+    expect(attach.stderr).toContain("did you mean foo-bar?");
     expect(attach.stderr).not.toMatch(/no terminal/i);
 
-    const kill = expectExit(await world.prj(["kill-session", "foo"]), 1);
+    const kill = expectExit(await world.prj(["kill-session", "foo"]), 2);
     expect(kill.stderr).toMatch(/no session named foo\b/);
     expect(await world.tmux.sessionNames()).toEqual(["foo-bar"]);
     expect(await world.sessionId("foo-bar")).toBe(id);
@@ -199,10 +200,10 @@ describe("kill-session", () => {
     expect(text).not.toContain("tok-secret-999");
   });
 
-  test("a name with no session is exit 1 with a clear message", async () => {
+  test("a name with no session is exit 2 with a clear message", async () => {
     const world = await newWorld();
     expectExit(await world.prj(["run", "start-dev"]), 0);
-    const result = expectExit(await world.prj(["kill-session", "nope"]), 1);
+    const result = expectExit(await world.prj(["kill-session", "nope"]), 2);
     expect(result.stderr).toMatch(/no session named nope/);
     expect(await world.tmux.sessionNames()).toEqual([DEV]);
   });
@@ -210,13 +211,15 @@ describe("kill-session", () => {
   test("refuses sessions prj does not manage for this project, leaving them alive", async () => {
     const world = await newWorld();
     await world.tmux.ok("new-session", "-d", "-s", "hand-made");
-    const foreign = expectExit(await world.prj(["kill-session", "hand-made"]), 1);
+    const foreign = expectExit(await world.prj(["kill-session", "hand-made"]), 2);
     expect(foreign.stderr).toMatch(/hand-made is not managed by prj/);
+    // The way out names this server, as the user would type it.
+    expect(foreign.stderr).toContain(`tmux -L ${world.socket} kill-session -t '=hand-made'`);
 
     const other = await newWorld("otherproject", world.tmux);
     plainCommand(other, "theirs");
     expectExit(await other.prj(["run", "theirs"]), 0);
-    const cross = expectExit(await world.prj(["kill-session", "theirs"]), 1);
+    const cross = expectExit(await world.prj(["kill-session", "theirs"]), 2);
     expect(cross.stderr).toMatch(/belongs to another prj project/);
     expect((await world.tmux.sessionNames()).sort()).toEqual(["hand-made", "theirs"]);
   });

@@ -229,7 +229,12 @@ ${extra}`;
     const marker = join(tempDir("m-"), "m");
     p.writeCommand("risky", failing('{ name: breaks, run: "echo broken; exit 3" }'));
     const result = expectExit(await p.prj(["run", "risky", "branch=doomed", `marker=${marker}`]), 1);
-    expect(result.stderr).toContain("step breaks exited with status 3");
+    // The failure is said once, last, after the rollback's lines, with where the logs are as its hint.
+    expect(result.stderr.match(/step breaks exited with status 3/g)).toHaveLength(1);
+    expect(result.stderr.trimEnd().split("\n").slice(-2)).toEqual([
+      "prj: run of risky failed: step breaks exited with status 3",
+      `  hint: step logs: ${join(p.root, ".prj/artifacts", String(p.lastRun().id))}`,
+    ]);
     const run = p.lastRun();
     expect(run).toMatchObject({ status: "failed", error: "step breaks exited with status 3" });
     expect(readFileSync(`${marker}.undo`, "utf8")).toBe("undo for doomed\n");
@@ -306,8 +311,10 @@ ${extra}`;
     const childPid = readPid(`${marker}.child`)!;
     expect(await p.sessions()).toEqual(["proj-interrupted-risky"]);
     child.kill("SIGINT");
-    expect(await child.exited).toBe(1);
-    expect(await stderr).toContain("cancelled");
+    // 130, as for any command Ctrl-C stops; the error is said once.
+    expect(await child.exited).toBe(130);
+    expect((await stderr).match(/step waits was cancelled/g)).toHaveLength(1);
+    expect(await stderr).toContain("prj: run of risky cancelled: step waits was cancelled");
     expect(p.lastRun()).toMatchObject({ status: "cancelled", error: "step waits was cancelled" });
     expect(existsSync(`${marker}.undo`)).toBe(true);
     for (const pid of [stepPid, childPid]) {

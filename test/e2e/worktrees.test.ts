@@ -191,10 +191,11 @@ describe("prj worktree remove", () => {
     writeFileSync(join(p.worktreePath("dirty"), "wip.txt"), "wip\n");
     await p.git("-C", p.worktreePath("ahead"), "commit", "-q", "--allow-empty", "-m", "only here");
 
-    const dirty = expectExit(await p.prj(["worktree", "remove", "dirty"]), 1);
+    // A refusal that changed nothing is exit 2.
+    const dirty = expectExit(await p.prj(["worktree", "remove", "dirty"]), 2);
     expect(dirty.stderr).toContain("uncommitted changes (wip.txt)");
     expect(dirty.stderr).toContain("--force");
-    const ahead = expectExit(await p.prj(["worktree", "remove", p.worktreePath("ahead")]), 1);
+    const ahead = expectExit(await p.prj(["worktree", "remove", p.worktreePath("ahead")]), 2);
     expect(ahead.stderr).toContain("branch ahead has 1 commit(s) that no other branch contains");
     expect((await p.worktrees()).length).toBe(4);
 
@@ -211,6 +212,7 @@ describe("prj worktree remove", () => {
     const p = await newProject();
     expect(expectExit(await p.prj(["worktree", "remove", "main"]), 2).stderr).toContain("is the main worktree");
     expect(expectExit(await p.prj(["worktree", "remove", "nope"]), 2).stderr).toContain('no worktree for branch or path "nope"');
-    expect(expectExit(await p.prj(["worktree"]), 2).stderr).toContain("needs a subcommand");
+    expect(expectExit(await p.prj(["worktree"]), 2).stderr).toContain("missing the subcommand of `prj worktree`");
+    expect(expectExit(await p.prj(["worktree", "rm", "x"]), 2).stderr).toContain("did you mean `prj worktree remove`?");
   });
 });
