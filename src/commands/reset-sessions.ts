@@ -12,7 +12,7 @@ export default defineCommand({
     writeOut(
       `Recorded ${result.ended.length} ended session(s)${result.ended.length ? `: ${result.ended.join(", ")}` : ""}\n` +
         `Adopted ${result.adopted.length} live session(s)${result.adopted.length ? `: ${result.adopted.join(", ")}` : ""}\n` +
-        `Marked ${result.interrupted} interrupted run(s)\n` +
+        `Marked ${result.interrupted} interrupted run(s)${result.interrupted_operations ? ` and ${result.interrupted_operations} interrupted kill or clean-up operation(s)` : ""}\n` +
         `Recorded ${result.worktrees_removed.length} removed worktree(s)${result.worktrees_removed.length ? `: ${result.worktrees_removed.join(", ")}` : ""}\n`,
     );
   },

@@ -343,7 +343,7 @@ async function checkOrphans(paths: ProjectPaths, socket: string | undefined, tmu
               status: "warn",
               message: `${dead.length} session${dead.length === 1 ? " is" : "s are"} recorded as live but gone from tmux`,
               hint: "`prj reset-sessions` records them as ended",
-              details: dead.map(({ row }) => `${row.name} (created ${localTime(row.createdAt)})`),
+              details: dead.map(({ row }) => `${row.name} (recorded ${localTime(row.createdAt)})`),
             },
       );
     }

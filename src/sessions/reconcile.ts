@@ -65,7 +65,10 @@ export interface ReconcileDiff {
 export interface ReconcileResult {
   ended: string[];
   adopted: string[];
+  /** `run` events whose prj died, now interrupted. */
   interrupted: number;
+  /** Other operations whose prj died (a kill, a clean-up), now interrupted: not runs, so counted apart. */
+  interrupted_operations: number;
   worktrees_removed: string[];
   worktrees_adopted: string[];
 }
@@ -196,7 +199,7 @@ export function diffState(observation: Observation, options: { timeoutSeconds: n
  */
 export async function applyDiff(context: ReconcileContext, observation: Observation, diff: ReconcileDiff): Promise<ReconcileResult> {
   const { project, store } = context;
-  const result: ReconcileResult = { ended: [], adopted: [], interrupted: 0, worktrees_removed: [], worktrees_adopted: [] };
+  const result: ReconcileResult = { ended: [], adopted: [], interrupted: 0, interrupted_operations: 0, worktrees_removed: [], worktrees_adopted: [] };
   const nothing =
     diff.endedSessions.length + diff.adoptedSessions.length + diff.interruptedRuns.length + diff.missingWorktrees.length + diff.adoptedWorktrees.length === 0;
   if (nothing) return result;
@@ -234,7 +237,13 @@ export async function applyDiff(context: ReconcileContext, observation: Observat
       sessionLog("adopted", { session: session.name, project: project.root, worktree: session.worktree, task: session.task, tmux_id: session.id });
       result.adopted.push(session.name);
     }
-    if (diff.interruptedRuns.length) result.interrupted = store.markInterruptedEvents(project.root, processIsAlive);
+    if (diff.interruptedRuns.length) {
+      // Marked under the lock (another prj may have marked some first); told apart by kind as observed.
+      const marked = store.markInterruptedEvents(project.root, processIsAlive);
+      const runs = diff.interruptedRuns.filter((event) => event.kind === "run").length;
+      result.interrupted = Math.min(runs, marked);
+      result.interrupted_operations = Math.max(0, marked - result.interrupted);
+    }
     for (const row of diff.missingWorktrees) {
       if (!releaseWorktree(store, { projectPath: project.root, path: row.path })) continue;
       store.recordEvent({

@@ -70,6 +70,8 @@ describe("prj doctor", () => {
     }
     expect(check(report, "tmux").message).toMatch(/^tmux \d+\.\d+/);
     expect(check(report, "shell").message).toContain("/bin/sh");
+    // The config files are named as read: the global one by its real path, here absent.
+    expect(check(report, "config").message).toBe("valid: ~/.config/prunejuice/config.yaml (none: defaults), .prj/configs/project.yaml");
 
     const text = await w.prj(["doctor"], { cwd: repo });
     expectExit(text, 0);
