@@ -255,7 +255,7 @@ async function settledShape(socket: string, project: string, log: string): Promi
     if (now !== last) {
       last = now;
       stableSince = Date.now();
-    } else if (now !== undefined && Date.now() - stableSince >= 600) break;
+    } else if (now !== undefined && Date.now() - stableSince >= 1000) break;
     await Bun.sleep(100);
   }
   if (last === undefined) return undefined;
