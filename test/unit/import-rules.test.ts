@@ -73,7 +73,8 @@ describe("files the peers refuse", () => {
   const tmuxinator = (yaml: string) => tmuxinatorRejection(load("tmuxinator", yaml));
   const tmuxp = (yaml: string) => tmuxpRejection(load("tmuxp", yaml));
 
-  test.each([
+  type Refusal = [string, [(string | number)[], string]];
+  test.each<Refusal>([
     ["name: x\n", [["windows"], "Your project file should include some windows."]],
     ["windows:\n  - a: vim\n", [["name"], "Your project file didn't specify a 'project_name'"]],
     ["name: x\nwindows:\n  - editor\n", [["windows", 0], 'undefined method `keys\' for "editor":String (NoMethodError)']],
@@ -83,7 +84,7 @@ describe("files the peers refuse", () => {
     ["name: x\nwindows:\n  - a:\n      panes: [12]\n", [["windows", 0, "a", "panes", 0], "undefined method `shellescape' for 12:Integer (NoMethodError)"]],
     ["", [[], "undefined method `[]' for nil:NilClass (NoMethodError)"]],
   ])("tmuxinator refuses %p", (yaml, [path, peerSays]) => {
-    const rejection = tmuxinator(yaml as string);
+    const rejection = tmuxinator(yaml);
     expect(rejection).toBeInstanceOf(PeerRejection);
     expect([rejection!.path, rejection!.peerSays]).toEqual([path, peerSays]);
   });
@@ -93,7 +94,7 @@ describe("files the peers refuse", () => {
     expect(tmuxinator("name: x\nwindows:\n  - a: 12\n")).toBeUndefined();
   });
 
-  test.each([
+  test.each<Refusal>([
     ["session_name: x\n", [[], "KeyError: 'windows'"]],
     ["windows:\n  - window_name: a\n", [[], "KeyError: 'session_name'"]],
     ["", [[], "KeyError: 'windows'"]],
@@ -105,7 +106,7 @@ describe("files the peers refuse", () => {
     ["session_name: my.site\nwindows: []\n", [["session_name"], "libtmux.exc.BadSessionName: ('tmux session name \"%s\" may not contain periods.', 'my.site')"]],
     ["session_name: ''\nwindows: []\n", [["session_name"], "libtmux.exc.BadSessionName: tmux session names may not be empty."]],
   ])("tmuxp refuses %p", (yaml, [path, peerSays]) => {
-    const rejection = tmuxp(yaml as string);
+    const rejection = tmuxp(yaml);
     expect(rejection).toBeInstanceOf(PeerRejection);
     expect([rejection!.path, rejection!.peerSays]).toEqual([path, peerSays]);
   });
