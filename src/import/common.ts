@@ -430,7 +430,11 @@ export function finishWindow(draft: DraftWindow, context: FinishContext): Finish
   const sharedMoves = cdMoves(rest, home);
   if ("problem" in sharedMoves) warnStranded(sharedMoves.problem, `${draft.path} (commands run before each pane)`, warnings);
   // When only the shared commands move the shell, every pane ends where they do: the window starts there.
-  const paneOwnCd = panes.some((pane) => pane.dir !== undefined || !("targets" in cdMoves(pane.commands, home)) || (cdMoves(pane.commands, home) as { targets: string[] }).targets.length > 0);
+  const movesShell = (commands: string[]) => {
+    const moves = cdMoves(commands, home);
+    return "problem" in moves || moves.targets.length > 0;
+  };
+  const paneOwnCd = panes.some((pane) => pane.dir !== undefined || movesShell(pane.commands));
   const windowReplayed = "targets" in sharedMoves && sharedMoves.targets.length > 0 && !paneOwnCd;
   if (windowReplayed) {
     const moved = replay(rest, windowDir, sessionAbsolute, draft.path, context);
