@@ -4,10 +4,11 @@
  * - 2: invalid input, changing nothing: a bad flag or value, a name that does
  *   not exist (session, worktree, command, step), a refusal (a dirty worktree,
  *   an existing file without --force), no git repository where one is needed;
+ * - 124: `prj wait` or `prj send` ran out of time (`--timeout`), as timeout(1) does;
  * - 130: stopped by Ctrl-C (a prompt answered with Ctrl-C included); a run
  *   stopped by SIGHUP or SIGTERM exits 128 + the signal's number (129, 143).
  */
-export type ExitCode = 1 | 2 | 129 | 130 | 143;
+export type ExitCode = 1 | 2 | 124 | 129 | 130 | 143;
 
 /** 128 + the signal's number, the status a shell reports for a process a signal stopped. */
 export function signalExitCode(signal: string | undefined): ExitCode {

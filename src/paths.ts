@@ -46,6 +46,16 @@ export function sessionEndsFile(): string {
   return join(dataHome(), "prunejuice", "session-ends.tsv");
 }
 
+/**
+ * The argv that runs this very prj again, for tmux to start (the attention
+ * watcher): the compiled binary by its absolute path, or, from source, Bun
+ * with the entry script.
+ */
+export function prjArgv(): string[] {
+  const main = Bun.main;
+  return main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/") ? [process.execPath] : [process.execPath, main];
+}
+
 export const PRJ_DIR = ".prj";
 
 /** Paths inside a project's `.prj/` directory. */

@@ -244,6 +244,24 @@ export const WorktreeBlock = Type.Object(
 );
 export type WorktreeBlock = Static<typeof WorktreeBlock>;
 
+/**
+ * `session.on_state`: steps run when a pane of the session enters a state
+ * (docs/attention.md), by the attention watcher, with PRJ_PANE, PRJ_STATE and
+ * PRJ_STATE_MESSAGE in their environment.
+ */
+export const OnStateBlock = Type.Object(
+  {
+    waiting: Type.Optional(StepList),
+    failed: Type.Optional(StepList),
+    done: Type.Optional(StepList),
+    working: Type.Optional(StepList),
+    idle: Type.Optional(StepList),
+    dead: Type.Optional(StepList),
+  },
+  { ...closed, expected: "a mapping of states (waiting, failed, done, working, idle, dead) to step lists" },
+);
+export type OnStateBlock = Static<typeof OnStateBlock>;
+
 export const SessionBlock = Type.Object(
   {
     name_template: Type.Optional(Type.String({ minLength: 1 })),
@@ -258,6 +276,7 @@ export const SessionBlock = Type.Object(
     pre_create_steps: Type.Optional(StepList),
     post_create_steps: Type.Optional(StepList),
     cleanup_steps: Type.Optional(StepList),
+    on_state: Type.Optional(OnStateBlock),
   },
   closed,
 );

@@ -49,8 +49,8 @@ export interface Observations {
   user: string;
   now: Date;
   terminalSize?: { columns: number; rows: number };
-  /** The session-end recorder's file and parent-death tool (see tmux/script.ts `endRecorderCommands`). */
-  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string };
+  /** The session-end recorder's file and parent-death tool, and the attention watcher's argv (see tmux/script.ts). */
+  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string; watcher?: string[] };
 }
 
 export interface PlanInput {
@@ -208,6 +208,9 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     cleanup: steps(session?.cleanup_steps, ["session", "cleanup_steps"]),
   };
   checkBuiltinPlacement(config, at);
+  const onState = session?.on_state
+    ? Object.fromEntries(Object.entries(session.on_state).map(([state, list]) => [state, steps(list, ["session", "on_state", state])]))
+    : undefined;
 
   return {
     command: config.name,
@@ -218,6 +221,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
     checkout: worktree ? null : here,
     session: sessionPlan,
     steps: phases,
+    ...(onState ? { onState } : {}),
     environment,
     secretKeys: [...secretKeys].sort(),
     timeoutSeconds: config.timeout === undefined ? undefined : parseDuration(config.timeout),
@@ -563,7 +567,8 @@ function checkBuiltinPlacement(
       placed.set(step, { order, index, path: [...path, index] });
     });
   }
-  for (const path of [["cleanup_on_failure"], ["session", "cleanup_steps"]]) {
+  const stateLists = Object.keys(config.session?.on_state ?? {}).map((state) => ["session", "on_state", state]);
+  for (const path of [["cleanup_on_failure"], ["session", "cleanup_steps"], ...stateLists]) {
     lists(path).forEach((step, index) => {
       if (typeof step === "string" && isBuiltinStep(step)) {
         throw new ConfigError(at([...path, index]), `built-in step ${step} cannot run in ${path.join(".")}`);

@@ -23,8 +23,8 @@ export function secretValues(plan: RunPlan): string[] {
       collect(pane.shellValues ?? {});
     }
   }
-  for (const steps of Object.values(plan.steps)) {
-    for (const step of steps) if (step.kind === "inline") collect(step.shellValues ?? {});
+  for (const steps of [...Object.values(plan.steps), ...Object.values(plan.onState ?? {})]) {
+    for (const step of steps ?? []) if (step.kind === "inline") collect(step.shellValues ?? {});
   }
   // An argument is secret when its name is, or when it was templated into a secret value.
   const fromEnvironment = [...values];

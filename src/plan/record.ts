@@ -21,6 +21,9 @@ export function recordedSessionPlan(plan: RunPlan, stepDirectory: string): Recor
     port: plan.environment.PRJ_PORT ? Number(plan.environment.PRJ_PORT) : null,
     stepDirectory,
     variables: Object.fromEntries(Object.entries(plan.environment).filter(([key]) => key.startsWith("PRJ_"))),
+    ...(plan.onState
+      ? { onState: Object.fromEntries(Object.entries(plan.onState).map(([state, steps]) => [state, (steps ?? []).map((step) => recordedStep(step, secrets))])) }
+      : {}),
   };
 }
 

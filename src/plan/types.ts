@@ -54,7 +54,7 @@ export interface SessionSpec {
    * (`endRecorderCommands` in tmux/script.ts). Part of the plan so the dry run
    * shows the batch exactly as it is sent.
    */
-  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string };
+  serverSetup?: { recordEndsTo?: string; parentDeathSignal?: string; watcher?: string[] };
 }
 
 export type StepSpec =
@@ -100,6 +100,8 @@ export interface RunPlan {
   checkout: { path: string; branch: string } | null;
   session: (SessionSpec & { autoAttach: boolean }) | null;
   steps: StepPhases;
+  /** `session.on_state`, rendered: steps by the state a pane enters (run by the attention watcher). */
+  onState?: Partial<Record<string, StepSpec[]>>;
   /** Environment given to steps. */
   environment: Record<string, string>;
   /** Keys whose values are never shown. */

@@ -8,7 +8,7 @@ import { linkedWorktreeAround } from "../paths.ts";
 import { currentBranch, findStepFiles, type Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import { plannedPort } from "../worktrees/ports.ts";
-import { sessionEndsFile } from "../paths.ts";
+import { prjArgv, sessionEndsFile } from "../paths.ts";
 import { parentDeathTool } from "../tmux/manager.ts";
 
 /** `key=value` tokens into a map; a token without `=` or with an empty key is a usage error. */
@@ -93,7 +93,7 @@ export async function prepareRun(
       user: safeUser(),
       now: new Date(),
       terminalSize: await terminalSize(),
-      serverSetup: { recordEndsTo: sessionEndsFile(), parentDeathSignal: parentDeathTool() },
+      serverSetup: { recordEndsTo: sessionEndsFile(), parentDeathSignal: parentDeathTool(), watcher: prjArgv() },
     },
   };
   const plan = buildRunPlan(input);

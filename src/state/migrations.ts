@@ -121,4 +121,28 @@ export const migrations: readonly string[] = [
   CREATE INDEX sessions_ended_at ON sessions (ended_at);
   CREATE INDEX sessions_task_worktree ON sessions (task, worktree, created_at, ended_at);
   `,
+  `
+  -- Attention (docs/attention.md): each change of a pane's state, and of its
+  -- session's (the most urgent pane's; pane_id NULL), as the per-server
+  -- watcher saw it, with the evidence it was read from (JSON). session_id is
+  -- the sessions row, NULL until the run that made the session has recorded
+  -- it; tmux_session_id and session_name find the row later. Reports sum the
+  -- time between a session's changes, so they read by (session_id, at).
+  CREATE TABLE state_changes (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER,
+    session_name TEXT NOT NULL,
+    tmux_session_id TEXT NOT NULL,
+    pane_id TEXT,
+    -- working, waiting, idle, done, failed, dead
+    state TEXT NOT NULL,
+    previous_state TEXT,
+    at TEXT NOT NULL,
+    exit_status INTEGER,
+    message TEXT,
+    evidence TEXT
+  );
+  CREATE INDEX state_changes_session_at ON state_changes (session_id, at);
+  CREATE INDEX state_changes_at ON state_changes (at);
+  `,
 ];

@@ -12,7 +12,10 @@ export type EventKind =
   | "worktree.removed"
   | "worktree.adopted"
   | "cleanup"
-  | "error";
+  | "error"
+  /** `prj send` typed into a pane (the text redacted); `session.on_state` steps ran. */
+  | "pane.sent"
+  | "session.on_state";
 
 export type EventStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
@@ -78,6 +81,12 @@ export interface RecordedSessionPlan {
   stepDirectory: string;
   /** The run's PRJ_* variables, for cleanup steps. */
   variables: Record<string, string>;
+  /**
+   * `session.on_state` as the run rendered it: steps by the state a pane enters
+   * (docs/attention.md), run by the attention watcher, which reads no YAML.
+   * Absent for sessions recorded before it existed.
+   */
+  onState?: Partial<Record<string, RecordedStep[]>>;
 }
 
 /** A rendered step, as plain data (src/plan/types.ts StepSpec, with no secret value in it). */

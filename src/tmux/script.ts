@@ -9,8 +9,13 @@ import { escapeFormat, tmuxCommandLine } from "./quote.ts";
  * apply) executes the command after its start-up files are done, then the pane
  * becomes a login shell. `set -m` gives the command its own process group and
  * hands the terminal back afterwards, so Ctrl-C stops the command, not the pane.
+ *
+ * The command's exit status goes to the login shell as `PRJ_PANE_STATUS`: the
+ * attention watcher reads it from that process's initial environment
+ * (/proc/PID/environ) to tell `done` from `failed`, at no cost (no process,
+ * no tmux client), and the user can `echo $PRJ_PANE_STATUS` in the pane.
  */
-export const PANE_WRAPPER = 'set -m; trap : INT; "$1" -ic "$2"; exec "$1" -l';
+export const PANE_WRAPPER = 'set -m; trap : INT; "$1" -ic "$2"; export PRJ_PANE_STATUS=$?; exec "$1" -l';
 
 /**
  * Put before the command for plain POSIX shells. dash (and its kin) forks even
@@ -106,15 +111,44 @@ export function endRecorderCommands(file: string, options: { parentDeathSignal?:
   ];
 }
 
+/** Server option that holds the attention watcher's pid (or `starting`) while one runs on the server. */
+export const WATCHER_OPTION = "@prj_watcher";
+
+/**
+ * Starts the attention watcher (`prj __watch`, docs/attention.md) once per
+ * server, like the end recorder's sentinel: a `run-shell -b` job guarded by a
+ * server option, so tmux itself runs it and no prj process has to stay
+ * (`condition` replaces the guard: a watcher that is gone is replaced). tmux
+ * checks and sets the option within one command list, so two batches never
+ * start two watchers. `prj` is the argv of the running binary (absolute);
+ * each word is double-quoted the way sh and fish read alike (a word with a
+ * backtick gets no watcher). With setpriv the watcher gets SIGHUP when the
+ * server dies; it also checks the server's pid every sample.
+ */
+export function watcherCommands(prj: readonly string[], options: { parentDeathSignal?: string; condition?: string } = {}): string[][] {
+  if (prj.length === 0 || prj.some((word) => word.includes("`"))) return [];
+  const words = prj.map((word) => `"${word.replace(/[\\"$]/g, (char) => `\\${char}`)}"`).join(" ");
+  const launcher = `exec ${options.parentDeathSignal ? `${options.parentDeathSignal} --pdeathsig HUP ` : ""}${words} __watch`;
+  return [
+    [
+      "if-shell",
+      "-F",
+      options.condition ?? `#{?${WATCHER_OPTION},,1}`,
+      `${tmuxCommandLine(["set-option", "-g", WATCHER_OPTION, "starting"])} ; ${tmuxCommandLine(["run-shell", "-b", escapeFormat(launcher)])}`,
+    ],
+  ];
+}
+
 /**
  * Every tmux command, as argv, that creates the session. They run as one
  * batch through a single tmux client; no environment value ever reaches an argv
  * of a process because the batch travels on stdin. With `recordEndsTo`, the
- * batch also installs the end recorder (`endRecorderCommands`).
+ * batch also installs the end recorder (`endRecorderCommands`); with
+ * `watcher`, it starts the attention watcher (`watcherCommands`).
  */
 export function sessionCreationCommands(
   spec: SessionSpec,
-  options: { recordEndsTo?: string; parentDeathSignal?: string } = {},
+  options: { recordEndsTo?: string; parentDeathSignal?: string; watcher?: string[] } = {},
 ): string[][] {
   const target = sessionTarget(spec.name);
   const lastWindow = `${target}{end}`;
@@ -175,6 +209,7 @@ export function sessionCreationCommands(
     }
   }
   if (options.recordEndsTo) commands.push(...endRecorderCommands(options.recordEndsTo, options));
+  if (options.watcher) commands.push(...watcherCommands(options.watcher, options));
   return commands;
 }
 
