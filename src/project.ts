@@ -71,12 +71,21 @@ export function currentBranch(worktree: string): string {
  * device is not a step, and a warning says why it was passed over.
  */
 export function findStepFiles(stepsDir: string): Record<string, string> {
+  return scanStepFiles(stepsDir).steps;
+}
+
+/**
+ * The custom steps, and the files that would be steps but are not executable
+ * (`NAME` without its x bit): a run that names one says why it cannot run it.
+ */
+export function scanStepFiles(stepsDir: string): { steps: Record<string, string>; notExecutable: Record<string, string> } {
   const out: Record<string, string> = {};
+  const notExecutable: Record<string, string> = {};
   let entries: string[];
   try {
     entries = readdirSync(stepsDir);
   } catch {
-    return out; // no steps directory: no custom steps
+    return { steps: out, notExecutable }; // no steps directory: no custom steps
   }
   let repository: string | undefined;
   for (const entry of entries.sort()) {
@@ -97,13 +106,16 @@ export function findStepFiles(stepsDir: string): Record<string, string> {
         log.warn(`${displayPath(path)} is not a regular file; it is not used as a step`);
         continue;
       }
-      if (!entry.endsWith(".sh") && (stat.mode & 0o111) === 0) continue;
+      if (!entry.endsWith(".sh") && (stat.mode & 0o111) === 0) {
+        notExecutable[name] ??= path;
+        continue;
+      }
     } catch {
       continue; // dangling link: not a step
     }
     out[name] ??= path;
   }
-  return out;
+  return { steps: out, notExecutable };
 }
 
 /**

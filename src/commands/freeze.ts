@@ -23,7 +23,7 @@ export default defineCommand({
     const session = await readSession(tmux, args.session);
     if (!session) throw await sessionNotFound(tmux, args.session);
     await matchPresets(tmux.baseArgv()[0]!, session);
-    const { command, notes } = buildFrozenCommand(session, { name, projectRoot: project.root });
+    const { command, notes } = buildFrozenCommand(session, { name, projectRoot: project.root, sessionPrefix: project.settings.defaults.tmux_session_prefix });
     const yaml = renderCommandYaml(command, [`Frozen by \`prj freeze\` from tmux session ${session.name}.`], notes, "Notes:");
     await checkCommandYaml(yaml, `${project.paths.commands}/${command.name}.yaml`);
     for (const note of notes) log.warn(note);

@@ -24,6 +24,11 @@ const list = defineCommand({
         row.sessions.join(", ") || "-",
       ]);
       writeOut(`${table(lines, ["BRANCH", "PATH", "STATE", "PORT", "SESSIONS"])}\n`);
+      const { log } = await import("../ui/log.ts");
+      for (const row of rows.filter((each) => each.missing)) {
+        const name = row.branch ?? row.path;
+        log.warn(`worktree ${name} is missing: ${row.path} was deleted; \`prj worktree remove ${name}\` (or \`git worktree prune\`) forgets it`);
+      }
     } finally {
       store?.close();
     }

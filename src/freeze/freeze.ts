@@ -63,9 +63,10 @@ export function layoutGeometry(layout: string): string {
 export async function matchPresets(tmuxBinary: string, session: FrozenSession): Promise<void> {
   const { runProcess } = await import("../exec/runner.ts");
   const { log } = await import("../ui/log.ts");
-  // -u: the answers are read back byte for byte in any locale.
-  const scratch = ["-u", "-L", `prj-freeze-${process.pid}-${Date.now().toString(36)}`, "-f", "/dev/null"];
-  try {
+  const { withScratchServer } = await import("../tmux/scratch.ts");
+  if (!session.windows.some((window) => window.panes.length >= 2)) return;
+  // The scratch server's argv has -u: the answers are read back byte for byte in any locale.
+  await withScratchServer(tmuxBinary, async (scratch) => {
     for (const window of session.windows) {
       const size = /^[0-9a-f]{4},(\d+)x(\d+),/.exec(window.layout);
       if (window.panes.length < 2 || !size) continue;
@@ -77,7 +78,7 @@ export async function matchPresets(tmuxBinary: string, session: FrozenSession): 
       for (const [option, value] of Object.entries(window.layoutOptions)) argv.push(";", "set-option", "-w", "-t", target, option, value);
       for (let pane = 1; pane < window.panes.length; pane++) argv.push(";", "split-window", "-d", "-t", target, ";", "select-layout", "-t", target, "tiled");
       for (const preset of PRESETS) argv.push(";", "select-layout", "-t", target, preset, ";", "display-message", "-p", "-t", target, `${preset}\t#{window_layout}`);
-      const result = await runProcess([tmuxBinary, ...scratch, ...argv]);
+      const result = await runProcess([...scratch, ...argv]);
       if (result.exitCode !== 0) {
         log.debug(`freeze: no preset check for window ${window.index} (the exact layout is kept): ${result.stderr.trim()}`);
         continue;
@@ -91,9 +92,7 @@ export async function matchPresets(tmuxBinary: string, session: FrozenSession): 
         }
       }
     }
-  } finally {
-    await runProcess([tmuxBinary, ...scratch, "kill-server"]);
-  }
+  });
 }
 
 /** Reads a session's windows and panes; undefined when there is no such session. */
@@ -134,14 +133,18 @@ export async function readSession(tmux: TmuxManager, name: string): Promise<Froz
  */
 export function buildFrozenCommand(
   session: FrozenSession,
-  options: { name?: string; projectRoot: string },
+  options: { name?: string; projectRoot: string; sessionPrefix?: string },
 ): { command: CommandConfig; notes: string[] } {
   const notes = new Warnings();
   const dirOf = directoryWriter(options.projectRoot);
-  const name = options.name ?? (sanitizeCommandName(session.name) || "frozen");
+  // prj puts the configured session prefix in front of every name it makes; written into the
+  // template too, a run of the frozen command would name its session `prefix-prefix-…`.
+  const prefix = options.sessionPrefix ? sanitizeName(options.sessionPrefix) : "";
+  const unprefixed = prefix && session.name.startsWith(`${prefix}-`) && sanitizeName(session.name.slice(prefix.length + 1)) !== "" ? session.name.slice(prefix.length + 1) : session.name;
+  const name = options.name ?? (sanitizeCommandName(unprefixed) || "frozen");
 
   const block: SessionBlock = {};
-  if (sanitizeName(session.name) !== "") block.name_template = literal(session.name);
+  if (sanitizeName(unprefixed) !== "") block.name_template = literal(unprefixed);
   else notes.add("session", `${JSON.stringify(session.name)} has no letter or digit prj keeps in session names; the session is named by the project's naming pattern`);
   const sessionDir = dirOf(session.path, options.projectRoot);
   if (sessionDir !== undefined) block.working_directory = literal(sessionDir);

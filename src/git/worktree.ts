@@ -80,16 +80,33 @@ export interface WorktreePreflight {
   branchExisted: boolean;
   /** The commit of the existing branch, or of the base a new branch starts from. */
   startCommit?: string;
+  /** The base of a new branch does not exist yet, and the run's pre_steps are expected to make it (a fetch). */
+  baseAwaited?: boolean;
 }
 
 /**
  * Checks, before anything runs, that the worktree can be made: the branch name
- * is valid, and when the branch has no worktree yet, the planned path is free
- * and (for a new branch) the base exists. Problems are input errors (exit 2).
+ * is valid, an existing worktree of the branch is still there, and when the
+ * branch has no worktree yet, the planned path is free and (for a new branch)
+ * the base exists. Problems are input errors (exit 2). With `baseFromPreSteps`
+ * (the command has pre_steps, such as review-pr's fetch) a missing base is
+ * awaited instead: it is checked again when the worktree is made.
  */
-export async function preflightWorktree(repo: string, spec: WorktreeSpec, worktrees: GitWorktree[]): Promise<WorktreePreflight> {
+export async function preflightWorktree(
+  repo: string,
+  spec: WorktreeSpec,
+  worktrees: GitWorktree[],
+  options: { baseFromPreSteps?: boolean } = {},
+): Promise<WorktreePreflight> {
   checkBranchName(spec.branch);
   const existing = worktrees.find((worktree) => worktree.branch === spec.branch);
+  if (existing && (existing.prunable || !existsSync(existing.path))) {
+    // Deleted by hand: git still lists it, and "reusing" it would start a session in a directory that is gone.
+    throw new GitError("worktree", `the worktree of branch ${spec.branch} at ${existing.path} is missing: its directory was deleted`, {
+      exitCode: 2,
+      hint: `run \`git worktree prune\` (git forgets it, the branch stays) or \`prj worktree remove ${spec.branch}\` (prj's record and sessions too), then run again`,
+    });
+  }
   if (existing) return { existing, branchExisted: true };
   const branchCommit = await resolveCommit(repo, `refs/heads/${spec.branch}`);
   const branchExisted = branchCommit !== undefined;
@@ -100,6 +117,7 @@ export async function preflightWorktree(repo: string, spec: WorktreeSpec, worktr
     });
   }
   const startCommit = branchCommit ?? (await resolveCommit(repo, spec.baseBranch));
+  if (startCommit === undefined && options.baseFromPreSteps) return { existing, branchExisted, baseAwaited: true };
   if (startCommit === undefined) {
     throw new GitError("worktree add", `base branch "${spec.baseBranch}" does not exist`, {
       exitCode: 2,
@@ -134,12 +152,26 @@ export async function ensureWorktree(repo: string, spec: WorktreeSpec, known?: W
   const state = known ?? (await preflightWorktree(repo, spec, await listWorktrees(repo)));
   if (state.existing) return { path: state.existing.path, branch: spec.branch, created: false, createdBranch: false };
   mkdirSync(dirname(spec.path), { recursive: true });
+  // A new branch does not track its base: a base like origin/pr/7 is no branch on the remote to pull from.
   const args = state.branchExisted
     ? ["worktree", "add", "--quiet", "--", spec.path, spec.branch]
-    : ["worktree", "add", "--quiet", "-b", spec.branch, "--", spec.path, spec.baseBranch];
+    : ["worktree", "add", "--quiet", "--no-track", "-b", spec.branch, "--", spec.path, spec.baseBranch];
   await git(repo, args);
   copyIntoWorktree(repo, spec.path, spec.copyFiles);
   return { path: spec.path, branch: spec.branch, created: true, createdBranch: !state.branchExisted, tip: state.startCommit };
+}
+
+/**
+ * How many commits a branch lacks of its base, when the base is a
+ * remote-tracking ref (`origin/pr/7`, refreshed by a fetch) that has moved on;
+ * undefined when it is not one, or when either is missing.
+ */
+export async function commitsBehindRemoteBase(repo: string, branch: string, base: string): Promise<number | undefined> {
+  if (base.startsWith("-")) return undefined;
+  const full = await runProcess(["git", "-C", repo, "rev-parse", "--verify", "--quiet", "--symbolic-full-name", base]);
+  if (full.exitCode !== 0 || !full.stdout.trim().startsWith("refs/remotes/")) return undefined;
+  const count = await runProcess(["git", "-C", repo, "rev-list", "--count", `refs/heads/${branch}..${full.stdout.trim()}`]);
+  return count.exitCode === 0 ? Number(count.stdout.trim()) : undefined;
 }
 
 /** Copies files (or directories) from the main worktree into a new one; a missing source is skipped. */

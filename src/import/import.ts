@@ -101,11 +101,11 @@ function keyPathText(path: (string | number)[]): string {
 async function workOutLayouts(result: ImportResult): Promise<void> {
   const { runProcess } = await import("../exec/runner.ts");
   const tmux = Bun.which("tmux");
-  const scratch = ["-u", "-L", `prj-import-${process.pid}-${Date.now().toString(36)}`, "-f", "/dev/null"];
+  const { withScratchServer } = await import("../tmux/scratch.ts");
   const windows = result.command.session?.windows ?? [];
-  try {
+  const replaceAll = async (scratch: string[] | undefined) => {
     for (const [index, pending] of (result.pendingLayouts ?? []).entries()) {
-      const layout = tmux ? await askTmux(runProcess, [tmux, ...scratch], pending, index) : undefined;
+      const layout = scratch ? await askTmux(runProcess, scratch, pending, index) : undefined;
       const window = windows[pending.path[2] as number];
       if (layout && window) {
         window.layout = layout;
@@ -115,9 +115,10 @@ async function workOutLayouts(result: ImportResult): Promise<void> {
         result.warnings.push(`${pending.notePath}: ${pending.preset} is shaped by tmux options prj does not set (${Object.keys(pending.options).join(", ")}), and tmux could not work the layout out at import; prj's panes take the preset's default sizes`);
       }
     }
-  } finally {
-    if (tmux) await runProcess([tmux, ...scratch, "kill-server"]);
-  }
+  };
+  // A scratch server of its own, its socket removed afterwards (see tmux/scratch.ts).
+  if (tmux && result.pendingLayouts?.length) await withScratchServer(tmux, replaceAll);
+  else await replaceAll(undefined);
 }
 
 async function askTmux(

@@ -42,6 +42,8 @@ export interface Observations {
   sessions: ObservedSession[];
   /** Custom steps found in `.prj/steps`, by name. */
   stepFiles: Record<string, string>;
+  /** Files in `.prj/steps` that would be steps but lack the executable bit (and `.sh`), by name. */
+  stepFilesNotExecutable?: Record<string, string>;
   /** Worktrees git knows, by branch; an existing one is reused wherever it is. */
   worktrees: { path: string; branch: string | undefined }[];
   /** The port block for a worktree path. */
@@ -62,7 +64,7 @@ export interface PlanInput {
 }
 
 /** Where a worktree goes when the command does not say (SPEC §8); relative to the main checkout. */
-export const DEFAULT_WORKTREE_PATH = "{{worktrees.base_path}}/{{project}}-{{branch | slug}}";
+export const DEFAULT_WORKTREE_PATH = "{{worktrees.base_path}}/{{project | slug | default('project')}}-{{branch | slug}}";
 
 /** Variables computed by prj; an argument may not take one of these names. */
 const RESERVED_VARIABLES = [
@@ -197,7 +199,7 @@ export function buildRunPlan(input: PlanInput): RunPlan {
   }
 
   const steps = (list: Step[] | undefined, path: (string | number)[]) =>
-    (list ?? []).map((step, index) => planStep(step, [...path, index], observed.stepFiles, render, at, secretKeys));
+    (list ?? []).map((step, index) => planStep(step, [...path, index], observed, render, at, secretKeys));
   const phases = {
     pre: steps(config.pre_steps, ["pre_steps"]),
     preCreate: steps(session?.pre_create_steps, ["session", "pre_create_steps"]),
@@ -497,7 +499,7 @@ function renderEnvironment(
 function planStep(
   step: Step,
   path: (string | number)[],
-  stepFiles: Record<string, string>,
+  { stepFiles, stepFilesNotExecutable }: Pick<Observations, "stepFiles" | "stepFilesNotExecutable">,
   render: Render,
   at: (path: (string | number)[]) => { file: string; line: number; col: number; path: string },
   secretKeys: Set<string>,
@@ -508,6 +510,12 @@ function planStep(
     if (isBuiltinStep(step)) return { kind: "builtin", name: step };
     const file = stepFiles[step];
     if (file) return { kind: "script", name: step, path: file };
+    const unrunnable = stepFilesNotExecutable?.[step];
+    if (unrunnable) {
+      // The path as the user would type it from the project: `.prj/steps/NAME`.
+      const shown = `.prj/steps/${unrunnable.split("/").pop()}`;
+      throw new ConfigError(at(path), `step "${step}": ${shown} is not executable`, `chmod +x ${shown}, or name it ${step}.sh to run it with sh`);
+    }
     const available = [...Object.keys(BUILTIN_STEPS), ...Object.keys(stepFiles)].sort();
     const suggestion = closest(step, available);
     throw new ConfigError(
@@ -562,6 +570,14 @@ function checkBuiltinPlacement(
       if (typeof step !== "string" || !isBuiltinStep(step)) return;
       const where = () => at([...path, index]);
       if (placed.has(step)) throw new ConfigError(where(), `built-in step ${step} is listed twice`);
+      // The session's own steps run right before and right after it, wherever it is listed (plan/operations.ts runOrder).
+      if (step === "start-session" && path[0] === "session") {
+        throw new ConfigError(
+          where(),
+          `start-session cannot be listed in ${path.join(".")}: those steps run around the session`,
+          "list it in pre_steps, steps or post_steps; pre_create_steps run right before it and post_create_steps right after",
+        );
+      }
       if (step === "create-worktree" && !config.worktree) throw new ConfigError(where(), "create-worktree needs a `worktree:` block");
       if (step === "start-session" && !config.session) throw new ConfigError(where(), "start-session needs a `session:` block");
       placed.set(step, { order, index, path: [...path, index] });
@@ -576,8 +592,11 @@ function checkBuiltinPlacement(
     });
   }
   if (config.worktree && config.session) {
-    const worktree = placed.get("create-worktree") ?? { order: 1, index: 0, path: [] };
     const session = placed.get("start-session") ?? { order: 3, index: 0, path: [] };
+    let worktree = placed.get("create-worktree") ?? { order: 1, index: 0, path: [] };
+    // Listed among the session's own steps, the worktree goes with the session: just before it, or just after.
+    if (worktree.order === 2) worktree = { ...worktree, order: session.order, index: session.index - 1 };
+    else if (worktree.order === 4) worktree = { ...worktree, order: session.order, index: session.index + 1 };
     if (worktree.order > session.order || (worktree.order === session.order && worktree.index > session.index)) {
       const moved = placed.get("create-worktree") ?? session;
       throw new ConfigError(at(moved.path), "create-worktree must run before start-session: the session is created in the worktree");

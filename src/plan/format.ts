@@ -1,5 +1,4 @@
-import { explicitBuiltins } from "../steps/builtins.ts";
-import { planOperations, sessionBatch } from "./operations.ts";
+import { planOperations, runOrder, sessionBatch } from "./operations.ts";
 import { isSecretKey, REDACTED, redactEnvironment, redactText } from "./redact.ts";
 import type { RunPlan, StepSpec, WindowSpec } from "./types.ts";
 
@@ -7,6 +6,11 @@ import type { RunPlan, StepSpec, WindowSpec } from "./types.ts";
 export interface PlannedActions {
   worktree: "create" | "reuse";
   session: "create" | "reuse";
+  /**
+   * Where a new worktree's branch comes from: it exists already, it is made from
+   * the base, or from a base that does not exist yet and pre_steps must make (a fetch).
+   */
+  branch?: "existing" | "new" | "awaited";
 }
 
 /** The secret values of a plan, for scrubbing free text such as tmux scripts and step commands. */
@@ -125,13 +129,13 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
   lines.push("Worktree:");
   if (doc.worktree) {
     lines.push(`  path:   ${doc.worktree.path}${actions?.worktree === "reuse" ? "  (exists: it would be reused)" : ""}`);
-    lines.push(`  branch: ${doc.worktree.branch} (from ${doc.worktree.base_branch})`);
+    lines.push(`  branch: ${doc.worktree.branch} (${branchOrigin(doc.worktree.base_branch, actions)})`);
     if (doc.worktree.copy_files.length) lines.push(`  copy:   ${doc.worktree.copy_files.join(", ")}`);
   } else lines.push("  (none: runs in the project directory)");
   lines.push("");
   lines.push("Session:");
   if (doc.session) {
-    lines.push(`  name:      ${doc.session.name}${actions?.session === "reuse" ? "  (live: it would be reused)" : ""}`);
+    lines.push(`  name:      ${doc.session.name}${actions?.session === "reuse" ? "  (live: it would be reused, and nothing in it changed)" : ""}`);
     lines.push(`  directory: ${doc.session.working_directory}`);
     lines.push("  environment:");
     for (const [key, value] of Object.entries(doc.session.environment)) lines.push(`    ${key}=${value}`);
@@ -140,37 +144,72 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
       const extras = [window.layout ? `layout ${window.layout}` : "", window.focus ? "focus" : ""].filter(Boolean).join(", ");
       lines.push(`    ${window.index}: ${window.name || "(unnamed)"}${extras ? ` [${extras}]` : ""}  ${window.working_directory}`);
       window.panes.forEach((pane, index) => {
-        lines.push(`       pane ${index}: ${pane.command ?? "(shell)"}${pane.working_directory !== window.working_directory ? `  in ${pane.working_directory}` : ""}`);
+        const label = `       pane ${index}: `;
+        const where = pane.working_directory !== window.working_directory ? `  in ${pane.working_directory}` : "";
+        lines.push(...hanging(label, `${pane.command ?? "(shell)"}`, where));
         for (const [key, value] of Object.entries(pane.shell_values ?? {})) lines.push(`         with ${key}=${JSON.stringify(value)}`);
       });
     }
   } else lines.push("  (none)");
   lines.push("");
   lines.push("Steps, in order:");
-  const explicit = explicitBuiltins(plan.steps);
-  const phases: [string, { name: string; run?: string; shell_values?: Record<string, string> }[]][] = [
-    ["pre_steps", doc.steps.pre],
-    ["worktree", doc.worktree && !explicit.has("create-worktree") ? [{ name: "create-worktree" }] : []],
-    ["session.pre_create_steps", doc.steps.pre_create],
-    ["session", doc.session && !explicit.has("start-session") ? [{ name: "start-session" }] : []],
-    ["session.post_create_steps", doc.steps.post_create],
-    ["steps", doc.steps.main],
-    ["post_steps", doc.steps.post],
-  ];
+  const phaseLabel = { pre: "pre_steps", preCreate: "session.pre_create_steps", postCreate: "session.post_create_steps", main: "steps", post: "post_steps" } as const;
+  const phaseDoc = { pre: doc.steps.pre, preCreate: doc.steps.pre_create, postCreate: doc.steps.post_create, main: doc.steps.main, post: doc.steps.post } as const;
   let number = 0;
-  for (const [phase, steps] of phases) {
-    for (const step of steps) {
-      number += 1;
-      lines.push(`  ${String(number).padStart(2)}. ${step.name}${step.run ? `: ${step.run}` : ""}  (${phase})`);
-      for (const [key, value] of Object.entries(step.shell_values ?? {})) lines.push(`      with ${key}=${JSON.stringify(value)}`);
-    }
+  for (const item of runOrder(plan)) {
+    if (item.item === "worktree" && !doc.worktree) continue;
+    number += 1;
+    const label = `  ${String(number).padStart(2)}. `;
+    if (item.item === "worktree") lines.push(`${label}create-worktree  (worktree${actions?.worktree === "reuse" ? ": it exists and would be reused" : ""})`);
+    else if (item.item === "session") lines.push(`${label}start-session  (session${actions?.session === "reuse" ? ": it is live and would be reused" : ""})`);
+    else lines.push(...stepLines(label, phaseDoc[item.phase][item.index]!, phaseLabel[item.phase]));
   }
   if (number === 0) lines.push("  (none)");
-  if (doc.steps.cleanup_on_failure.length) lines.push(`  on failure: ${doc.steps.cleanup_on_failure.map((step) => step.name).join(", ")}`);
+  if (doc.steps.cleanup_on_failure.length) {
+    lines.push("", "If the run fails (cleanup_on_failure, then the rollback):");
+    for (const step of doc.steps.cleanup_on_failure) lines.push(...stepLines("    ", step));
+  }
+  if (doc.steps.cleanup.length) {
+    lines.push("", "When the session is killed through prj (session.cleanup_steps, as rendered now):");
+    for (const step of doc.steps.cleanup) lines.push(...stepLines("    ", step));
+  }
   if (doc.tmux_operations.length) {
     lines.push("");
     lines.push("tmux operations (one client: tmux start-server \\; source-file -):");
     for (const line of doc.tmux_operations) lines.push(`  ${line}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** `new, from main`, `exists`, or a base pre_steps must make first (review-pr's fetched head). */
+function branchOrigin(base: string, actions: PlannedActions | undefined): string {
+  if (actions?.worktree === "reuse") return "checked out there";
+  if (actions?.branch === "existing") return "exists; checked out into the new worktree";
+  if (actions?.branch === "awaited") return `new, from ${base}, which does not exist yet: pre_steps must make it`;
+  return `new, from ${base}`;
+}
+
+/**
+ * One step: `name: command  (phase)` on one line, or, for a command of several
+ * lines, `name  (phase)` with the command below, every line indented alike.
+ */
+function stepLines(label: string, step: { name: string; kind: string; run?: string; path?: string; shell_values?: Record<string, string> }, phase?: string): string[] {
+  const where = phase ? `  (${phase})` : "";
+  const command = step.run ?? (step.kind === "script" && step.path ? step.path : undefined);
+  const out: string[] = [];
+  if (command === undefined) out.push(`${label}${step.name}${where}`);
+  else if (!command.trimEnd().includes("\n")) out.push(`${label}${step.name}: ${command.trim()}${where}`);
+  else {
+    out.push(`${label}${step.name}${where}`);
+    const indent = " ".repeat(label.length + 2);
+    for (const line of command.trimEnd().split("\n")) out.push(line ? `${indent}${line}` : "");
+  }
+  for (const [key, value] of Object.entries(step.shell_values ?? {})) out.push(`${" ".repeat(label.length + 2)}with ${key}=${JSON.stringify(value)}`);
+  return out;
+}
+
+/** `label` then `text`; the lines after the first of a multi-line text are indented under its start. */
+function hanging(label: string, text: string, suffix = ""): string[] {
+  const [first = "", ...rest] = text.trimEnd().split("\n");
+  return [`${label}${first}${rest.length ? "" : suffix}`, ...rest.map((line) => (line ? `${" ".repeat(label.length)}${line}` : "")), ...(rest.length && suffix ? [`${" ".repeat(label.length)}${suffix.trim()}`] : [])];
 }

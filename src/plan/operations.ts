@@ -69,35 +69,57 @@ export function sessionBatch(plan: RunPlan, secrets: readonly string[]): string[
   return sessionCreationCommands(redacted, plan.session.serverSetup ?? {}).map((command) => redactText(tmuxCommandLine(command), secrets));
 }
 
+/** A phase's key in `RunPlan.steps`, and its name in operations and documents. */
+export type StepPhaseKey = "pre" | "preCreate" | "postCreate" | "main" | "post";
+export const PHASE_NAMES: Record<StepPhaseKey, StepPhaseName> = { pre: "pre", preCreate: "pre_create", postCreate: "post_create", main: "main", post: "post" };
+
+/** One thing a run does: a step (by its place in the plan, which a replan may re-render), the worktree, or the session. */
+export type RunItem = { item: "step"; phase: StepPhaseKey; index: number } | { item: "worktree" } | { item: "session" };
+
+/**
+ * The order a run goes in (SPEC §7): pre steps, the worktree, the session,
+ * steps, post steps. Built-ins listed as steps run where listed, and the
+ * session takes its own steps with it: `session.pre_create_steps` right
+ * before it and `session.post_create_steps` right after, wherever
+ * `start-session` stands, so they never run before the session exists.
+ * The executor, the operations and the text dry run all follow this list.
+ */
+export function runOrder(plan: RunPlan): RunItem[] {
+  const explicit = explicitBuiltins(plan.steps);
+  const out: RunItem[] = [];
+  const phase = (key: StepPhaseKey) => {
+    plan.steps[key].forEach((step, index) => {
+      if (step.kind !== "builtin") out.push({ item: "step", phase: key, index });
+      else if (step.name === "create-worktree") out.push({ item: "worktree" });
+      else if (step.name === "start-session") session();
+    });
+  };
+  const session = () => {
+    phase("preCreate");
+    if (plan.session) out.push({ item: "session" });
+    phase("postCreate");
+  };
+  phase("pre");
+  if (!plan.worktree || !explicit.has("create-worktree")) out.push({ item: "worktree" });
+  if (!explicit.has("start-session")) session();
+  phase("main");
+  phase("post");
+  return out;
+}
+
 /**
  * Every operation of a run that goes as planned, in the executor's order
- * (SPEC §7): pre steps, the worktree, pre-create steps, the session,
- * post-create steps, steps, post steps; built-ins listed as steps run where listed.
+ * ({@link runOrder}). Without a `worktree:` block the worktree operation is
+ * the checkout the command acts for.
  */
 export function planOperations(
   plan: RunPlan,
   observed: { worktree: "create" | "reuse"; session: "create" | "reuse" },
   secrets: readonly string[],
 ): Operation[] {
-  const explicit = explicitBuiltins(plan.steps);
-  const out: Operation[] = [];
-  const worktree = () => out.push(worktreeOperation(plan, observed.worktree));
-  const session = () => out.push(sessionOperation(plan, observed.session, secrets));
-  const phase = (name: StepPhaseName, steps: StepSpec[]) => {
-    for (const step of steps) {
-      if (step.kind === "builtin") {
-        if (step.name === "create-worktree") worktree();
-        else if (step.name === "start-session") session();
-      } else out.push(stepOperation(name, step, secrets));
-    }
-  };
-  phase("pre", plan.steps.pre);
-  if (plan.worktree && !explicit.has("create-worktree")) worktree();
-  else if (!plan.worktree) out.push(worktreeOperation(plan, "checkout"));
-  phase("pre_create", plan.steps.preCreate);
-  if (plan.session && !explicit.has("start-session")) session();
-  phase("post_create", plan.steps.postCreate);
-  phase("main", plan.steps.main);
-  phase("post", plan.steps.post);
-  return out;
+  return runOrder(plan).map((item) => {
+    if (item.item === "worktree") return worktreeOperation(plan, plan.worktree ? observed.worktree : "checkout");
+    if (item.item === "session") return sessionOperation(plan, observed.session, secrets);
+    return stepOperation(PHASE_NAMES[item.phase], plan.steps[item.phase][item.index]!, secrets);
+  });
 }

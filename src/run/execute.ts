@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atDeadline, earliest } from "../exec/deadline.ts";
-import { ensureWorktree, listWorktrees, preflightWorktree, type WorktreeOutcome } from "../git/worktree.ts";
+import { commitsBehindRemoteBase, ensureWorktree, listWorktrees, preflightWorktree, type WorktreeOutcome } from "../git/worktree.ts";
 import { redactArguments, secretValues } from "../plan/format.ts";
 import { recordedSessionPlan } from "../plan/record.ts";
 import { redactText } from "../plan/redact.ts";
@@ -17,7 +17,7 @@ import { sessionLog } from "../ui/session-log.ts";
 import { recordWorktree as recordWorktreePort } from "../worktrees/ports.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { popUndoStack, type UndoEntry } from "./undo.ts";
-import { sessionOperation, stepOperation, worktreeOperation, type Operation } from "../plan/operations.ts";
+import { PHASE_NAMES, runOrder, sessionOperation, stepOperation, worktreeOperation, type Operation, type StepPhaseKey } from "../plan/operations.ts";
 
 export interface RunReport {
   event_id: number;
@@ -114,19 +114,17 @@ export async function executeRun(
   const cancelRunTimer = state.deadline === undefined ? undefined : atDeadline(state.deadline, () => state.abort.abort({ reason: "timeout" }));
   const run: RunContext = { state, project, prepared, lifecycle: new SessionLifecycleManager(tmux, store, project.root), store, tmux };
   try {
-    const explicit = explicitBuiltins(plan.steps);
-    // Steps come from state.plan: creating the worktree and the session settle its port and name.
-    await runSteps("pre", run);
-    if (plan.worktree && !explicit.has("create-worktree")) await createWorktree(run);
-    else if (!plan.worktree) {
-      if (!checkoutAtStart) recordCheckout(store, project, plan.checkout);
-      state.executed.push(worktreeOperation(state.plan, "checkout"));
+    // In runOrder's order; steps come from state.plan, by place: creating the worktree and the session settle its port and name.
+    for (const item of runOrder(plan)) {
+      checkAborted(state);
+      if (item.item === "step") await runStepAt(item.phase, item.index, run);
+      else if (item.item === "session") await startSession(run);
+      else if (plan.worktree) await createWorktree(run);
+      else {
+        if (!checkoutAtStart) recordCheckout(store, project, plan.checkout);
+        state.executed.push(worktreeOperation(state.plan, "checkout"));
+      }
     }
-    await runSteps("preCreate", run);
-    if (plan.session && !explicit.has("start-session")) await startSession(run);
-    await runSteps("postCreate", run);
-    await runSteps("main", run);
-    await runSteps("post", run);
     checkAborted(state);
   } catch (error) {
     const reason = abortReason(state);
@@ -220,6 +218,7 @@ async function createWorktree(run: RunContext): Promise<void> {
     recordWorktree(run, outcome.path, spec.branch);
     return outcome;
   });
+  if (!state.worktree.createdBranch) await sayIfBehindBase(state.worktree.path, spec.branch, spec.baseBranch, project.root);
   // The port is final now that it is recorded; later phases see the recorded value.
   state.plan = run.prepared.replan([]);
   state.executed.push(worktreeOperation(state.plan, state.worktree.created ? "create" : "reuse"));
@@ -235,15 +234,25 @@ async function createWorktree(run: RunContext): Promise<void> {
   }
 }
 
+/**
+ * A branch that already existed is never moved under the user; when its base
+ * is a remote-tracking ref a pre step refreshed (review-pr's origin/pr/N), the
+ * run says how far behind it is and how to catch up.
+ */
+async function sayIfBehindBase(path: string, branch: string, base: string, root: string): Promise<void> {
+  const behind = await commitsBehindRemoteBase(root, branch, base);
+  if (!behind) return;
+  log.warn(`branch ${branch} is ${behind} commit${behind === 1 ? "" : "s"} behind ${base}; to take ${behind === 1 ? "it" : "them"}: git -C ${path} merge --ff-only ${base}`);
+}
+
 async function startSession(run: RunContext): Promise<void> {
   const { state, project, prepared, lifecycle, store } = run;
   checkAborted(state);
   if (project.settings.sessions.auto_cleanup) await removeStaleSessions(run);
   let finalPlan = state.plan;
   const worktreePath = state.worktree?.path ?? state.plan.worktree?.path ?? state.plan.checkout?.path ?? project.root;
-  // With no step after the session, the run's success is recorded in the session's write transaction.
-  const { postCreate, main, post } = state.plan.steps;
-  const nothingFollows = postCreate.length + main.length + post.length === 0;
+  // With nothing after the session, the run's success is recorded in the session's write transaction.
+  const nothingFollows = runOrder(state.plan).at(-1)?.item === "session";
   state.session = await lifecycle.createSessionWithEnvironment({
     eventId: state.eventId,
     // Sessions without a worktree block live in the worktree prj was run in.
@@ -309,29 +318,19 @@ async function removeStaleSessions(run: RunContext): Promise<void> {
   }
 }
 
-async function runSteps(phase: "pre" | "preCreate" | "postCreate" | "main" | "post", run: RunContext): Promise<void> {
-  // By index into the current plan: a built-in step in this phase may replan, and later steps see that.
-  for (let index = 0; index < run.state.plan.steps[phase].length; index++) {
-    const step = run.state.plan.steps[phase][index]!;
-    checkAborted(run.state);
-    if (step.kind === "builtin") {
-      if (step.name === "create-worktree") await createWorktree(run);
-      else if (step.name === "start-session") await startSession(run);
-      continue;
-    }
-    run.state.executed.push(stepOperation(PHASE_NAMES[phase], step, run.state.secrets));
-    try {
-      await runOneStep(step, run.state, run.project);
-    } catch (error) {
-      // continue_on_error covers the step's own failure or timeout; Ctrl-C and the run's deadline still stop the run.
-      const runStopped = run.state.abort.signal.aborted || (run.state.deadline !== undefined && Date.now() >= run.state.deadline);
-      if (!(step.kind === "inline" && step.continueOnError && error instanceof StepFailure && !runStopped)) throw error;
-      log.warn(`${run.state.redact(error.message)}; continuing (continue_on_error)`);
-    }
+/** Runs the step at `phase[index]` of the current plan: the worktree and the session may have replanned it since. */
+async function runStepAt(phase: StepPhaseKey, index: number, run: RunContext): Promise<void> {
+  const step = run.state.plan.steps[phase][index]!;
+  run.state.executed.push(stepOperation(PHASE_NAMES[phase], step, run.state.secrets));
+  try {
+    await runOneStep(step, run.state, run.project);
+  } catch (error) {
+    // continue_on_error covers the step's own failure or timeout; Ctrl-C and the run's deadline still stop the run.
+    const runStopped = run.state.abort.signal.aborted || (run.state.deadline !== undefined && Date.now() >= run.state.deadline);
+    if (!(step.kind === "inline" && step.continueOnError && error instanceof StepFailure && !runStopped)) throw error;
+    log.warn(`${run.state.redact(error.message)}; continuing (continue_on_error)`);
   }
 }
-
-const PHASE_NAMES = { pre: "pre", preCreate: "pre_create", postCreate: "post_create", main: "main", post: "post" } as const;
 
 /**
  * Runs one step. Steps run in the worktree once the run has it (created or

@@ -1,11 +1,10 @@
-import { userInfo } from "node:os";
-import { fstatSync, statSync } from "node:fs";
+import { fstatSync, readFileSync, statSync } from "node:fs";
 import { UsageError } from "../errors.ts";
 import { listWorktrees, preflightWorktree, type WorktreePreflight } from "../git/worktree.ts";
 import { buildRunPlan, type ObservedSession, type PlanInput } from "../plan/build.ts";
 import type { RunPlan } from "../plan/types.ts";
 import { linkedWorktreeAround } from "../paths.ts";
-import { currentBranch, findStepFiles, type Project } from "../project.ts";
+import { currentBranch, scanStepFiles, type Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import { plannedPort } from "../worktrees/ports.ts";
 import { prjArgv, sessionEndsFile } from "../paths.ts";
@@ -88,7 +87,7 @@ export async function prepareRun(
       currentWorktree: worktreeHere(project.root),
       sessions: context.sessions,
       worktrees,
-      stepFiles: findStepFiles(project.paths.steps),
+      ...stepFilesOf(project.paths.steps),
       portFor: (path) => plannedPort(store?.listWorktrees(project.root) ?? [], { mainPath: project.root, path, base: portBase }),
       user: safeUser(),
       now: new Date(),
@@ -104,8 +103,8 @@ export async function prepareRun(
   const worktree = !spec
     ? undefined
     : context.lockedCheck && store
-      ? await store.immediateAsync(async () => preflightWorktree(project.root, spec, await listWorktrees(project.root)))
-      : await preflightWorktree(project.root, spec, worktrees);
+      ? await store.immediateAsync(async () => preflightWorktree(project.root, spec, await listWorktrees(project.root), { baseFromPreSteps: plan.steps.pre.length > 0 }))
+      : await preflightWorktree(project.root, spec, worktrees, { baseFromPreSteps: plan.steps.pre.length > 0 });
   return {
     input,
     plan,
@@ -114,16 +113,36 @@ export async function prepareRun(
   };
 }
 
+function stepFilesOf(stepsDir: string): { stepFiles: Record<string, string>; stepFilesNotExecutable: Record<string, string> } {
+  const { steps, notExecutable } = scanStepFiles(stepsDir);
+  return { stepFiles: steps, stepFilesNotExecutable: notExecutable };
+}
+
 /** The worktree prj runs in: the linked one around the working directory, else the main checkout. */
 function worktreeHere(root: string): { path: string; branch: string } {
   const path = linkedWorktreeAround(process.cwd(), root) ?? root;
   return { path, branch: currentBranch(path) };
 }
 
-function safeUser(): string {
+/**
+ * `{{user}}`: USER, else LOGNAME, else the operating system's name for this
+ * uid. Bun's os.userInfo() reads only those two variables (it says "unknown"
+ * without them), so the OS is asked here: /etc/passwd, then `id -un` (macOS
+ * keeps users elsewhere), then `uid<N>` for a uid with no name (containers).
+ */
+export function safeUser(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.USER || env.LOGNAME;
+  if (fromEnv) return fromEnv;
+  const uid = process.getuid?.() ?? 0;
   try {
-    return userInfo().username;
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const fields = line.split(":");
+      if (fields.length >= 3 && fields[2] === String(uid) && fields[0]) return fields[0];
+    }
   } catch {
-    return process.env.USER ?? "unknown"; // no passwd entry (containers)
+    // no readable /etc/passwd: ask id(1) below
   }
+  const id = Bun.spawnSync(["id", "-un"], { stdout: "pipe", stderr: "ignore" });
+  const name = id.success ? id.stdout.toString().trim() : "";
+  return name || `uid${uid}`;
 }

@@ -45,7 +45,9 @@ export async function runNamedCommand(
       const reused = live.some(
         (session) => session.name === plan.session?.name && session.project === identity?.project && session.worktree === identity?.worktree && session.task === identity?.task,
       );
-      return { kind: "plan", plan, actions: { worktree: prepared.worktree?.existing ? "reuse" : "create", session: reused ? "reuse" : "create" } };
+      const preflight = prepared.worktree;
+      const branch = preflight?.branchExisted ? "existing" : preflight?.baseAwaited ? "awaited" : "new";
+      return { kind: "plan", plan, actions: { worktree: preflight?.existing ? "reuse" : "create", session: reused ? "reuse" : "create", branch } };
     }
     const { executeRun } = await import("./execute.ts");
     const attach = await decideAttach(prepared.plan, options.attach, tmux);

@@ -49,7 +49,7 @@ export async function killManagedSession(
   const recorded = row?.plan ?? null;
   const commandName = recorded?.command ?? row?.command ?? (live.command || undefined);
   const cleanup = recorded?.cleanupSteps ?? [];
-  if (!recorded && row?.command) log.debug(`session ${name} has no recorded plan (adopted, or made by an older prj): no cleanup steps`);
+  if (!recorded && commandName) await warnUnrecordedCleanup(project, name, commandName);
   const environment: Record<string, string> = {
     ...recorded?.variables,
     PRJ_PROJECT: project.name,
@@ -126,6 +126,28 @@ export async function killManagedSession(
     duration_seconds: secondsBetween(createdAt, endedAt),
     force_killed: terminated.forceKilled,
   };
+}
+
+/**
+ * A session with no recorded plan (adopted, or made by an older prj) has no
+ * rendered cleanup steps to run: the command file is not rendered again at
+ * kill time. When that file lists cleanup steps, say they are not run rather
+ * than skip them silently.
+ */
+async function warnUnrecordedCleanup(project: SessionContext["project"], name: string, commandName: string): Promise<void> {
+  let steps: string[] = [];
+  try {
+    const { loadCommand } = await import("../config/load.ts");
+    steps = (loadCommand(project.paths.prj, commandName).config.session?.cleanup_steps ?? []).map((step, index) =>
+      typeof step === "string" ? step : (step.name ?? `run-${index}`),
+    );
+  } catch (error) {
+    log.debug(`session ${name}: its command ${commandName} could not be read for its cleanup steps: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (steps.length === 0) return;
+  const message = `cleanup steps of ${name} not run (${steps.join(", ")}): the session has no record of how its run rendered them (adopted, or made by an older prj); run them by hand if they are needed`;
+  log.warn(message);
+  sessionLog("error", { session: name, project: project.root, error: message });
 }
 
 /** A cleanup step without its own `timeout` may take this long. */

@@ -84,8 +84,20 @@ describe("default commands on a real repository", () => {
     // Again: everything is reused, and the port block is the same.
     const again = JSON.parse(expectExit(await p.prj(["run", "feature-branch", "branch=user-auth", "--json"]), 0).stdout);
     expect(again).toMatchObject({ session: { created: false }, worktree: { path: featurePath, created: false } });
+    // The branch was made from the fetched head, and tracks nothing (origin has no branch pr/456 to pull).
+    expect(await p.git("config", "--default", "none", "branch.review-pr456.merge")).toBe("none");
+    // The author pushes again: a second run refreshes origin/pr/456, leaves the branch, and says it is behind.
+    await p.git("switch", "-q", "-c", "contributor", prCommit);
+    await p.git("commit", "-q", "--allow-empty", "-m", "review feedback");
+    await p.git("push", "-q", "origin", "HEAD:refs/pull/456/head");
+    await p.git("switch", "-q", "main");
+    await p.git("branch", "-q", "-D", "contributor");
     const reviewAgain = expectExit(await p.prj(["run", "review-pr", "pr=456", "--json"]), 0);
     expect(JSON.parse(reviewAgain.stdout)).toMatchObject({ session: { created: false }, worktree: { created: false } });
+    expect(await p.git("rev-parse", "review-pr456")).toBe(prCommit);
+    expect(reviewAgain.stderr).toContain(
+      `branch review-pr456 is 1 commit behind origin/pr/456; to take it: git -C ${reviewPath} merge --ff-only origin/pr/456`,
+    );
     expect(p.query<{ port: number }>("SELECT port FROM worktrees WHERE path = ?", featurePath)[0]?.port).toBe(ports[featurePath]!);
 
     const listed = JSON.parse(expectExit(await p.prj(["list-sessions", "--json"]), 0).stdout) as { name: string }[];
