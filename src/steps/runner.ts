@@ -5,6 +5,7 @@ import { atDeadline } from "../exec/deadline.ts";
 import { inheritedSecrets, StreamRedactor } from "../plan/redact.ts";
 import type { StepSpec } from "../plan/types.ts";
 import { log, writeStderr } from "../ui/log.ts";
+import { startQuietTicker, type QuietTicker } from "../ui/progress.ts";
 
 export interface StepContext {
   cwd: string;
@@ -65,6 +66,8 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
     file.close();
     throw new StepFailure(`step ${step.name} cannot start: ${error instanceof Error ? error.message : String(error)}`, "failed");
   }
+  // A step that goes quiet for a while shows how long it has run (on a terminal only).
+  const ticker = await startQuietTicker(step.name);
   let stopped: "timeout" | "run-timeout" | "cancelled" | "log" | undefined;
   let forceKill: ReturnType<typeof setTimeout> | undefined;
   const stop = (why: NonNullable<typeof stopped>) => {
@@ -83,7 +86,7 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
   try {
     const readers = [child.stdout.getReader(), child.stderr.getReader()];
     const masked = [...(context.secrets ?? []), ...inheritedSecrets(context.env, context.secretKeys)];
-    const output = Promise.all(readers.map((reader) => pump(reader, step.name, file, new StreamRedactor(masked, context.redact))));
+    const output = Promise.all(readers.map((reader) => pump(reader, step.name, file, new StreamRedactor(masked, context.redact), ticker)));
     const exitCode = await child.exited;
     // A failed or stopped step takes everything it started with it; a step that
     // succeeded may leave a service running in the background.
@@ -107,6 +110,7 @@ export async function runStepProcess(step: StepSpec, context: StepContext): Prom
     if (stopped === "log") throw new StepFailure(`step ${step.name} was stopped: ${file.failure}`, "failed");
     if (exitCode !== 0) throw new StepFailure(`step ${step.name} exited with status ${exitCode}`, "failed", exitCode);
   } finally {
+    ticker.stop();
     cancelTimer?.();
     if (forceKill) clearTimeout(forceKill);
     context.signal.removeEventListener("abort", onAbort);
@@ -205,6 +209,7 @@ async function pump(
   name: string,
   file: StepLog,
   redactor: StreamRedactor,
+  ticker: QuietTicker,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
@@ -215,7 +220,10 @@ async function pump(
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     // Not process.stderr: building that stream costs ~10 ms (see ui/log.ts).
-    if (lines.length > 0) writeStderr(lines.map((line) => `[${name}] ${line}\n`).join(""));
+    if (lines.length > 0) {
+      ticker.beforeOutput();
+      writeStderr(lines.map((line) => `[${name}] ${line}\n`).join(""));
+    }
   };
   for (;;) {
     const { done, value } = await reader.read();
@@ -223,5 +231,8 @@ async function pump(
     emit(redactor.push(decoder.decode(value, { stream: true })));
   }
   emit(redactor.end(decoder.decode()));
-  if (pending) writeStderr(`[${name}] ${pending}\n`);
+  if (pending) {
+    ticker.beforeOutput();
+    writeStderr(`[${name}] ${pending}\n`);
+  }
 }
