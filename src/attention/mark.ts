@@ -9,7 +9,7 @@ import { TmuxError, UsageError } from "../errors.ts";
 import { TmuxManager } from "../tmux/manager.ts";
 import { DECLARED_AT_OPTION, DECLARED_MESSAGE_OPTION, DECLARED_STATE_OPTION } from "./panes.ts";
 import { DECLARABLE_STATES, type AttentionState } from "./states.ts";
-import { serverOfTmuxVariable } from "./watcher.ts";
+import { serverOfTmuxVariable } from "./tmux-env.ts";
 import { NONE_FOR_PRJ_SESSIONS, watcherStartCommands } from "./launch.ts";
 import { tmuxCommandLine } from "../tmux/quote.ts";
 

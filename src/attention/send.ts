@@ -5,10 +5,13 @@
  *
  * - a process in front is blocked reading the terminal (a program at its
  *   `[y/N]`, a TUI at its prompt, the shell at its prompt), and
- * - when that reader is a line-editing shell (bash, zsh, fish, …), its line
- *   editor is what reads: the terminal is out of canonical mode. A shell whose
- *   start-up file reads the terminal (`read` in .bashrc) reads in canonical
- *   mode and is still starting: nothing is typed into it.
+ * - when that reader is the pane's own shell and a line-editing one (bash,
+ *   zsh, fish, …), its line editor is what reads: the terminal is out of
+ *   canonical mode. A shell whose start-up file reads the terminal (`read` in
+ *   .bashrc) reads in canonical mode and is still starting: nothing is typed
+ *   into it. (A `read` in the pane's command reads in canonical mode too, and
+ *   is a program waiting for input; a start-up file of the shell that runs the
+ *   command, before the command, cannot be told from it.)
  *
  * Without /proc (macOS, the BSDs) a pane is taken as ready when the watcher
  * published `waiting` or `idle` and it has printed nothing for a second.
@@ -54,10 +57,11 @@ export async function readiness(row: PaneRow, now = Date.now()): Promise<Readine
     return { ready: false, reason: processes.foreground.isShell ? "the shell is busy (starting, or running a command)" : `${front} is running` };
   }
   const name = reader.comm.replace(/^-/, "");
-  if (LINE_EDITORS.has(name) && (await terminalIsCanonical(row.tty)) === true) {
+  const paneShell = processes.foreground.isShell && reader.pid === processes.shell.pid;
+  if (paneShell && LINE_EDITORS.has(name) && (await terminalIsCanonical(row.tty)) === true) {
     return { ready: false, reason: `${name} is still starting (its start-up files read the terminal)` };
   }
-  return { ready: true, reason: processes.foreground.isShell && isShellName(name) ? `${name} waits at its prompt` : `${reader.comm} waits for input` };
+  return { ready: true, reason: paneShell && isShellName(name) ? `${name} waits at its prompt` : `${reader.comm} waits for input` };
 }
 
 export interface SendOutcome {

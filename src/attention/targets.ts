@@ -9,7 +9,7 @@ import type { Project } from "../project.ts";
 import { TmuxManager } from "../tmux/manager.ts";
 import { listPaneRows, type PaneRow } from "./panes.ts";
 import { ATTENTION_STATES, byUrgency, isAttentionState, mostUrgent, type AttentionState } from "./states.ts";
-import { serverOfTmuxVariable } from "./watcher.ts";
+import { serverOfTmuxVariable } from "./tmux-env.ts";
 
 export type Target =
   | { kind: "pane"; text: string; pane: string }

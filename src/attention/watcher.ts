@@ -35,16 +35,11 @@ import { listPaneRows, PANE_MESSAGE_OPTION, PANE_STATE_OPTION, SESSION_STATE_OPT
 import { paneCommandStatus, procAvailable, readPaneProcesses } from "./procfs.ts";
 import { insertStateChanges, type StateChange } from "./record.ts";
 import { ATTENTION_STATES, formatPublishedState, mostUrgent, type AttentionState } from "./states.ts";
+import { serverOfTmuxVariable } from "./tmux-env.ts";
 
 /** One sample a second: a transition is recorded within a second of its evidence, plus the time to read it. */
 export const SAMPLE_INTERVAL_MS = 1000;
 
-/** The socket and server pid tmux gives every job in `$TMUX` (`socket,pid,session`). */
-export function serverOfTmuxVariable(value: string | undefined): { socket: string; pid: number } | undefined {
-  const match = /^(.*),(\d+),[^,]*$/.exec(value ?? "");
-  if (!match || !match[1]) return undefined;
-  return { socket: match[1], pid: Number(match[2]) };
-}
 
 interface PaneRecord {
   verdict: PaneVerdict;

@@ -12,11 +12,15 @@ const sessionUsage = defineCommand({
     const timeframe = parseTimeframe(args.timeframe ?? "7d");
     const { withReportContext } = await import("../sessions/context.ts");
     const { sessionUsage: usageOf } = await import("../state/reports.ts");
-    const usage = await withReportContext(({ project, store }) => ({ project: project.root, ...usageOf(store, timeframe) }));
+    const { attentionUsage, renderAttentionUsage } = await import("../attention/usage.ts");
+    const usage = await withReportContext(({ project, store }) => {
+      const report = usageOf(store, timeframe);
+      return { project: project.root, ...report, attention: attentionUsage(store, { window: { from: report.from, to: report.to } }) };
+    });
     if (args.json) return printJson(usage);
     const { renderUsage } = await import("../ui/reports.ts");
     const fancy = useColor();
-    writeOut(renderUsage(usage, { unicode: fancy, color: fancy, columns: process.stdout.columns || 80 }));
+    writeOut(renderUsage(usage, { unicode: fancy, color: fancy, columns: process.stdout.columns || 80 }) + (usage.empty ? "" : renderAttentionUsage(usage.attention)));
   },
 });
 

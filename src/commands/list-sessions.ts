@@ -31,16 +31,18 @@ export default defineCommand({
       return;
     }
     const { localTime, withZone } = await import("../ui/time.ts");
+    const { describeState } = await import("../attention/states.ts");
     const rows = sessions.map((session) => [
       session.name,
       session.managed ? session.worktree : "-",
       session.managed ? session.task : "-",
+      describeState(session.state, session.state_since),
       String(session.windows),
       session.attached ? "yes" : "no",
       localTime(session.created_at),
       ...(args.all ? [session.managed ? "managed" : "other"] : []),
     ]);
-    const header = ["NAME", "WORKTREE", "TASK", "WINDOWS", "ATTACHED", withZone("CREATED"), ...(args.all ? ["MANAGED"] : [])];
+    const header = ["NAME", "WORKTREE", "TASK", "STATE", "WINDOWS", "ATTACHED", withZone("CREATED"), ...(args.all ? ["MANAGED"] : [])];
     writeOut(`${table(rows, header)}\n`);
   },
 });

@@ -7,10 +7,11 @@ const sessions = defineCommand({
   async run({ args }) {
     const { withReportContext } = await import("../sessions/context.ts");
     const { sessionStats } = await import("../state/reports.ts");
-    const stats = await withReportContext(({ project, store }) => ({ project: project.root, ...sessionStats(store) }));
+    const { attentionUsage, renderAttentionUsage } = await import("../attention/usage.ts");
+    const stats = await withReportContext(({ project, store }) => ({ project: project.root, ...sessionStats(store), attention: attentionUsage(store) }));
     if (args.json) return printJson(stats);
     const { renderStats } = await import("../ui/reports.ts");
-    writeOut(renderStats(stats));
+    writeOut(renderStats(stats) + renderAttentionUsage(stats.attention));
   },
 });
 

@@ -9,6 +9,8 @@ import type { StateStore } from "../state/db.ts";
 import type { TmuxManager } from "../tmux/manager.ts";
 import { formatOf, isNoServer, parseRows } from "../tmux/parse.ts";
 import { ProcessIndex, readProcessTable, type ProcessRow } from "./processes.ts";
+import { parsePublishedState, type AttentionState } from "../attention/states.ts";
+import { waitingFirst } from "./queries.ts";
 
 const PANE_FIELDS = [
   "session_id",
@@ -20,6 +22,8 @@ const PANE_FIELDS = [
   "window_activity",
   "pane_pid",
   "@prj_project",
+  // The attention state the watcher published (docs/attention.md).
+  "@prj_session_state",
 ] as const;
 
 export type PaneRow = Record<(typeof PANE_FIELDS)[number], string>;
@@ -35,6 +39,9 @@ export interface SessionSample {
   processes: number;
   cpu_percent: number;
   rss_bytes: number;
+  /** The session's attention state and since when; null before the watcher has seen it. */
+  state: AttentionState | null;
+  state_since: string | null;
 }
 
 export interface MonitorFrame {
@@ -72,6 +79,7 @@ export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], opt
     const count = tree.length;
     const cpu = tree.reduce((sum, row) => sum + (Number.isFinite(row.cpuPercent) ? row.cpuPercent : 0), 0);
     const rssKb = tree.reduce((sum, row) => sum + (Number.isFinite(row.rssKb) ? row.rssKb : 0), 0);
+    const published = parsePublishedState(pane["@prj_session_state"]);
     out.push({
       name: pane.session_name,
       id: pane.session_id,
@@ -83,9 +91,11 @@ export function summariseSessions(panes: PaneRow[], processes: ProcessRow[], opt
       processes: count,
       cpu_percent: Math.round(cpu * 10) / 10,
       rss_bytes: rssKb * 1024,
+      state: published?.state ?? null,
+      state_since: published ? new Date(published.since).toISOString() : null,
     });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return waitingFirst(out.sort((a, b) => a.name.localeCompare(b.name)));
 }
 
 /** Takes one frame and, with a store, records it as resource samples (one transaction). */

@@ -1,6 +1,7 @@
 import type { Project } from "../project.ts";
 import type { StateStore } from "../state/db.ts";
 import type { TmuxManager, TmuxSession } from "../tmux/manager.ts";
+import { byUrgency, parsePublishedState, type AttentionState } from "../attention/states.ts";
 
 export interface SessionListing {
   name: string;
@@ -17,6 +18,9 @@ export interface SessionListing {
   last_output_at: string;
   idle_seconds: number;
   managed: boolean;
+  /** The session's attention state (its most urgent pane's, docs/attention.md); null before the watcher has seen it. */
+  state: AttentionState | null;
+  state_since: string | null;
 }
 
 /** A session is managed by prj when it carries prj's project tag. */
@@ -39,7 +43,28 @@ export function toListing(session: TmuxSession): SessionListing {
     last_output_at: session.lastOutput.toISOString(),
     idle_seconds: Math.max(0, Math.round((Date.now() - session.lastActivity.getTime()) / 1000)),
     managed: isManaged(session),
+    ...attentionOf(session),
   };
+}
+
+function attentionOf(session: TmuxSession): { state: AttentionState | null; state_since: string | null } {
+  const published = parsePublishedState(session.attention);
+  return { state: published?.state ?? null, state_since: published ? new Date(published.since).toISOString() : null };
+}
+
+/**
+ * Starts the attention watcher when prj sessions are live and none runs (it was
+ * killed, or the sessions predate it): the states shown come from it.
+ */
+export async function reviveWatcher(tmux: TmuxManager, live: readonly TmuxSession[]): Promise<void> {
+  if (!live.some(isManaged)) return;
+  const { ensureWatcher, watcherRuns } = await import("../attention/launch.ts");
+  if (!watcherRuns(live[0]!.watcher)) await ensureWatcher(tmux, live[0]!.watcher);
+}
+
+/** Waiting first, then by urgency (docs/attention.md); sessions without a state last; otherwise in tmux's order. */
+export function waitingFirst<T extends { state: AttentionState | null }>(listings: T[]): T[] {
+  return [...listings].sort((a, b) => (a.state === null ? (b.state === null ? 0 : 1) : b.state === null ? -1 : byUrgency(a.state, b.state)));
 }
 
 /** The sessions tagged with the project at `projectRoot`: never anything prj did not create there. */
@@ -58,6 +83,7 @@ export async function listProjectSessions(tmux: TmuxManager, project: Project, a
     const { reconcile } = await import("./reconcile.ts");
     live = (await reconcile({ project, store, tmux })).observation.live ?? (await tmux.listSessions());
   } else live = await tmux.listSessions();
-  return (all ? live : sessionsOfProject(live, project.root)).map(toListing);
+  await reviveWatcher(tmux, live);
+  return waitingFirst((all ? live : sessionsOfProject(live, project.root)).map(toListing));
 }
 

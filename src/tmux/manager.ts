@@ -34,6 +34,10 @@ export interface TmuxSession {
   worktree: string;
   task: string;
   command: string;
+  /** The attention state the watcher published (`@prj_session_state`: `STATE SINCE_MS`), "" when none. */
+  attention: string;
+  /** The server's `@prj_watcher` (the watcher's pid), "" when none runs. */
+  watcher: string;
 }
 
 export interface TmuxPane {
@@ -69,6 +73,8 @@ const SESSION_FIELDS = [
   "@prj_worktree",
   "@prj_task",
   "@prj_command",
+  "@prj_session_state",
+  "@prj_watcher",
 ] as const;
 
 const PANE_FIELDS = [
@@ -549,6 +555,8 @@ function toSession(row: Record<(typeof SESSION_FIELDS)[number], string>): TmuxSe
     worktree: row["@prj_worktree"],
     task: row["@prj_task"],
     command: row["@prj_command"],
+    attention: row["@prj_session_state"],
+    watcher: row["@prj_watcher"],
   };
 }
 

@@ -8,6 +8,7 @@
 import type { MonitorFrame } from "../sessions/monitor.ts";
 import { table, writeOut } from "./output.ts";
 import { formatDuration } from "./output.ts";
+import { describeState } from "../attention/states.ts";
 import { localTime, timeZoneLabel } from "./time.ts";
 
 const ALT_SCREEN_ON = "\x1b[?1049h";
@@ -36,6 +37,7 @@ export function renderFrame(frame: MonitorFrame, options: { heading: string; foo
   else {
     const rows = frame.sessions.map((session) => [
       session.name,
+      describeState(session.state, session.state_since, Date.parse(frame.taken_at)),
       String(session.windows),
       session.attached ? "yes" : "no",
       formatDuration(session.idle_seconds),
@@ -47,8 +49,8 @@ export function renderFrame(frame: MonitorFrame, options: { heading: string; foo
       (sum, session) => ({ processes: sum.processes + session.processes, cpu: sum.cpu + session.cpu_percent, rss: sum.rss + session.rss_bytes }),
       { processes: 0, cpu: 0, rss: 0 },
     );
-    rows.push(["TOTAL", "", "", "", String(total.processes), total.cpu.toFixed(1), formatBytes(total.rss)]);
-    lines.push(table(rows, ["SESSION", "WINDOWS", "ATTACHED", "IDLE", "PROCS", "CPU%", "RSS"]));
+    rows.push(["TOTAL", "", "", "", "", String(total.processes), total.cpu.toFixed(1), formatBytes(total.rss)]);
+    lines.push(table(rows, ["SESSION", "STATE", "WINDOWS", "ATTACHED", "IDLE", "PROCS", "CPU%", "RSS"]));
   }
   if (options.footer) lines.push("", options.footer);
   return `${lines.join("\n")}\n`;

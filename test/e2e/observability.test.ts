@@ -167,7 +167,7 @@ describe("live sessions", () => {
     const samples = w.query<{ session_name: string; rss_bytes: number }>("SELECT session_name, rss_bytes FROM resource_samples");
     expect(samples).toEqual([{ session_name: name, rss_bytes: session.rss_bytes }]);
     const text = expectExit(await w.prj(["monitor", "sessions", "--once"]), 0).stdout;
-    expect(text).toMatch(/SESSION\s+WINDOWS\s+ATTACHED\s+IDLE\s+PROCS\s+CPU%\s+RSS/);
+    expect(text).toMatch(/SESSION\s+STATE\s+WINDOWS\s+ATTACHED\s+IDLE\s+PROCS\s+CPU%\s+RSS/);
     expect(text).not.toContain("\x1b[");
   });
 
