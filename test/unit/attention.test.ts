@@ -31,7 +31,7 @@ function stat(pid: number, comm: string, pgid = pid): ProcessStat {
   return { pid, ppid: 1, pgid, tpgid: 0, state: "S", comm, ticks: 0, childTicks: 0, threads: 1, start: "1" };
 }
 
-function member(pid: number, comm: string, wait: WaitKind, detail = wait): ForegroundMember {
+function member(pid: number, comm: string, wait: WaitKind, detail: string = wait): ForegroundMember {
   return { pid, comm, wait, detail, ticks: 0, start: "1" };
 }
 
