@@ -12,7 +12,7 @@ export default defineCommand({
     const shell = args.shell;
     if (!shell || !isShell(shell)) {
       throw new UsageError(
-        shell ? `no completion for shell "${shell}"; supported shells: ${SHELLS.join(", ")}` : `prj completion needs a shell: ${SHELLS.join(", ")}`,
+        shell ? `no completion for shell "${shell}"; supported shells: ${SHELLS.join(", ")}` : `missing SHELL for \`prj completion\`: one of ${SHELLS.join(", ")}`,
         "e.g. `source <(prj completion bash)` in ~/.bashrc, `prj completion fish | source` in config.fish",
       );
     }

@@ -30,7 +30,12 @@ const sessions = defineCommand({
         return writeOut(renderFrame(doc, { heading }));
       }
       const { runLiveMonitor } = await import("../ui/monitor.ts");
-      await runLiveMonitor({ intervalSeconds, json: Boolean(args.json), heading, frame });
+      const ended = await runLiveMonitor({ intervalSeconds, json: Boolean(args.json), heading, frame });
+      // Ctrl-C is Ctrl-C: 130, as for any command it stops; `q` is the way to quit with 0.
+      if (ended !== "quit") {
+        const { signalExitCode } = await import("../errors.ts");
+        process.exitCode = signalExitCode(ended);
+      }
     } finally {
       store.close();
     }

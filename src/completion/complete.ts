@@ -23,6 +23,8 @@ const POSITIONALS: Record<string, PositionalCompleter> = {
   "kill-session": sessionNames,
   "session-info": sessionNames,
   freeze: sessionNames,
+  // The session part of SESSION:WINDOW; the window is the user's to type after the colon.
+  respawn: sessionNames,
   completion: async (given) => {
     if (given.length > 0) return [];
     const { SHELLS } = await import("./scripts.ts");

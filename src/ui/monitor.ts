@@ -64,20 +64,25 @@ export interface LiveOptions {
   frame: () => Promise<MonitorFrame>;
 }
 
-/** Runs until `q`, Ctrl-C or a signal; restores the terminal however it ends. */
-export async function runLiveMonitor(options: LiveOptions): Promise<void> {
+/**
+ * Runs until `q`, Ctrl-C or a signal; restores the terminal however it ends.
+ * Returns what stopped it: `q` (or Ctrl-D) is a quit, Ctrl-C is SIGINT as for
+ * any command, so the caller can exit 130 (or 143, 129 for SIGTERM, SIGHUP).
+ */
+export async function runLiveMonitor(options: LiveOptions): Promise<"quit" | NodeJS.Signals> {
   const terminal = Boolean(process.stdout.isTTY) && !options.json;
   const keys = Boolean(process.stdin.isTTY);
-  let stopped = false;
+  let stopped: "quit" | NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
+  const stop = (why: "quit" | NodeJS.Signals) => {
+    stopped ??= why;
     wake?.();
   };
   const onKey = (data: Buffer) => {
     const text = data.toString("utf8");
     // In raw mode Ctrl-C arrives as a byte (0x03), not as SIGINT.
-    if (text.includes("q") || text.includes("Q") || text.includes("\x03") || text.includes("\x04")) stop();
+    if (text.includes("\x03")) stop("SIGINT");
+    else if (text.includes("q") || text.includes("Q") || text.includes("\x04")) stop("quit");
   };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, stop);
@@ -116,4 +121,5 @@ export async function runLiveMonitor(options: LiveOptions): Promise<void> {
     }
     for (const signal of signals) process.off(signal, stop);
   }
+  return stopped ?? "quit";
 }

@@ -3,10 +3,21 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { realpathSync } from "node:fs";
-import { expectExit, jsonOf, STACK_LINE, World, worlds } from "./support.ts";
-import { tempDir } from "../helpers/world.ts";
+import { expectExit, jsonOf, perTest, prjBinary, STACK_LINE, World, worlds } from "./support.ts";
+import { PrivateTmux, tempDir, waitFor } from "../helpers/world.ts";
 
 const newWorld = worlds({ ignorePrj: true });
+const terminal = perTest(() => new PrivateTmux("pty"));
+
+/** Starts `prj ARGS` in a window of a terminal server (a real pty); its exit status is printed after it as EXIT=N. */
+async function inTerminal(pty: PrivateTmux, world: World, window: string, args: string[]): Promise<() => Promise<string>> {
+  const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+  const env = Object.entries(world.env()).map(([key, value]) => `${key}=${quote(value ?? "")}`);
+  const command = `env ${env.join(" ")} ${[prjBinary, ...args].map(quote).join(" ")}; echo EXIT=$?; sleep 600`;
+  if ((await pty.sessionNames()).length === 0) await pty.ok("new-session", "-d", "-s", "pty", "-x", "120", "-y", "30", "-n", window, "-c", world.root, command);
+  else await pty.ok("new-window", "-d", "-t", "=pty:", "-n", window, "-c", world.root, command);
+  return () => pty.ok("capture-pane", "-p", "-t", `=pty:=${window}`);
+}
 
 /** A command whose session is one plain window. */
 function plain(world: World, name: string, extra = ""): void {
@@ -193,6 +204,31 @@ describe("one clock", () => {
     const shown = [...text.matchAll(/#(\d+) +(session\.killed|cleanup|session\.ended)/g)].map((match) => Number(match[1]));
     expect(shown).toEqual(tied);
   });
+});
+
+describe("Ctrl-C is 130 everywhere", () => {
+  test("a prompt answered with Ctrl-C, and the live monitor stopped by it; q quits monitor with 0", async () => {
+    const world = await newWorld();
+    expectExit(await world.prj(["run", "start-dev"]), 0);
+    const pty = terminal();
+    const prompt = await inTerminal(pty, world, "prompt", ["cleanup-sessions"]);
+    const monitorC = await inTerminal(pty, world, "monitor-c", ["monitor", "sessions", "--interval", "0.2"]);
+    const monitorQ = await inTerminal(pty, world, "monitor-q", ["monitor", "sessions", "--interval", "0.2"]);
+    await waitFor(async () => (await prompt()).includes("Kill 1 session(s)"), { what: "the question" });
+    await pty.ok("send-keys", "-t", "=pty:=prompt", "C-c");
+    for (const window of ["monitor-c", "monitor-q"]) {
+      await waitFor(async () => (await pty.ok("capture-pane", "-p", "-t", `=pty:=${window}`)).includes("q or Ctrl-C to quit"), { what: `monitor in ${window}` });
+    }
+    await pty.ok("send-keys", "-t", "=pty:=monitor-c", "C-c");
+    await pty.ok("send-keys", "-t", "=pty:=monitor-q", "q");
+    const exitOf = async (screen: () => Promise<string>) => waitFor(async () => /EXIT=(\d+)/.exec(await screen())?.[1], { what: "the exit status" });
+    expect(await exitOf(prompt)).toBe("130");
+    expect(await prompt()).toContain("prj: cancelled: nothing was killed");
+    expect(await exitOf(monitorC)).toBe("130");
+    expect(await exitOf(monitorQ)).toBe("0");
+    // Nothing was killed.
+    expect(await world.sessions()).toEqual(["myproject-main-dev"]);
+  }, 30_000);
 });
 
 describe("runs are counted as runs", () => {
