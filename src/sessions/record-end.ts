@@ -5,6 +5,7 @@
  */
 import type { SessionEndReason, SessionRow, StateStore } from "../state/db.ts";
 import { secondsBetween } from "../state/durations.ts";
+import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
 import type { EndTimeSource } from "./ends.ts";
 
@@ -19,6 +20,11 @@ export function recordSessionEnd(
   if (row.endedAt !== null) return false;
   store.endSession(row.id, { reason, endedAt: endedAt.toISOString() });
   const durationSeconds = secondsBetween(row.createdAt, endedAt);
+  // A session that ended behind prj's back never had its cleanup steps run: say so, never silently.
+  const cleanupNotRun = reason === "gone" ? (row.plan?.cleanupSteps ?? []).map((step) => step.name) : [];
+  if (cleanupNotRun.length) {
+    log.warn(`session ${row.name} ended outside prj (tmux kill-session, its last shell, or its server), so its cleanup steps were not run: ${cleanupNotRun.join(", ")}`);
+  }
   if (end.recordEvent !== false) {
     store.recordEvent({
       kind: reason === "gone" ? "session.ended" : reason === "cleanup" ? "cleanup" : "session.killed",
@@ -30,7 +36,14 @@ export function recordSessionEnd(
       sessionName: row.name,
       worktree: row.worktree,
       projectPath,
-      metadata: { reason, created_at: row.createdAt, duration_seconds: durationSeconds, end_time_source: source, tmux_id: row.tmuxId },
+      metadata: {
+        reason,
+        created_at: row.createdAt,
+        duration_seconds: durationSeconds,
+        end_time_source: source,
+        tmux_id: row.tmuxId,
+        ...(cleanupNotRun.length ? { cleanup_not_run: cleanupNotRun } : {}),
+      },
     });
   }
   sessionLog(reason === "gone" ? "ended" : reason, {
@@ -43,6 +56,7 @@ export function recordSessionEnd(
     ended_at: reason === "gone" ? endedAt.toISOString() : undefined,
     source: reason === "gone" ? source : undefined,
     socket: row.socket,
+    cleanup_not_run: cleanupNotRun.length ? cleanupNotRun.join(",") : undefined,
   });
   return true;
 }

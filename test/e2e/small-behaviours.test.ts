@@ -99,6 +99,20 @@ describe("freeze", () => {
 });
 
 describe("cleanup steps", () => {
+  test("a session that ended outside prj: the next command says its cleanup steps were not run", async () => {
+    const world = await newWorld();
+    world.writeCommand("svc", 'name: svc\nsession:\n  name_template: "svc"\n  cleanup_steps: [{ name: stop, run: "echo stopping" }]\n');
+    expectExit(await world.prj(["run", "svc"]), 0);
+    await world.tmux.ok("kill-session", "-t", "=svc");
+    const status = expectExit(await world.prj(["status"]), 0);
+    expect(status.stderr).toContain("[warn] session svc ended outside prj");
+    expect(status.stderr).toContain("its cleanup steps were not run: stop");
+    const ended = world.events("session.ended").at(-1)!;
+    expect(JSON.parse(ended.metadata!)).toMatchObject({ cleanup_not_run: ["stop"] });
+    // Said once: the end is recorded once.
+    expect(expectExit(await world.prj(["status"]), 0).stderr).not.toContain("ended outside prj");
+  });
+
   test("a session adopted without a record says its command's cleanup steps are not run", async () => {
     const world = await newWorld();
     world.writeCommand("svc", 'name: svc\nsession:\n  name_template: "svc"\n  cleanup_steps: [{ name: stop, run: "echo stopping" }]\n');
