@@ -8,16 +8,23 @@
 import type { ArgDef, ArgsDef, CommandDef } from "citty";
 import type { PrjCommandDef } from "../commands/define.ts";
 import { kebab } from "../commands/entry.ts";
+import { useColor } from "./output.ts";
 
 interface Row {
   left: string;
   right: string;
 }
 
-/** Two aligned columns, each row indented by two spaces. */
-export function columns(rows: Row[]): string[] {
+/** Two aligned columns, each row indented by two spaces; on a terminal the left one in colour. */
+export function columns(rows: Row[], paint: (text: string) => string = (text) => text): string[] {
   const width = Math.max(0, ...rows.map((row) => row.left.length));
-  return rows.map((row) => (row.right ? `  ${row.left.padEnd(width)}  ${row.right}` : `  ${row.left}`));
+  return rows.map((row) => (row.right ? `  ${paint(row.left.padEnd(width))}  ${row.right}` : `  ${paint(row.left)}`));
+}
+
+/** Bold headings and cyan names on a terminal; plain with NO_COLOR, --no-color or off a terminal. */
+function palette(): { heading: (text: string) => string; name: (text: string) => string } {
+  if (!useColor()) return { heading: (text) => text, name: (text) => text };
+  return { heading: (text) => `\x1b[1m${text}\x1b[0m`, name: (text) => `\x1b[36m${text}\x1b[0m` };
 }
 
 function describeMeta(command: CommandDef<any>): { description: string } {
@@ -60,26 +67,28 @@ export function usageLine(command: PrjCommandDef<any>, path: string[]): string {
 /** The whole help text of a command or a group of subcommands. */
 export async function renderHelp(command: PrjCommandDef<any>, path: string[]): Promise<string> {
   const lines: string[] = [];
+  const paint = palette();
   const { description } = describeMeta(command);
   if (description) lines.push(description, "");
-  lines.push(`Usage: ${usageLine(command, path)}`);
+  lines.push(`${paint.heading("Usage:")} ${usageLine(command, path)}`);
   const subCommands = command.subCommands as Record<string, CommandDef<any>> | undefined;
   if (subCommands) {
-    lines.push("", "Subcommands:");
-    lines.push(...columns(Object.entries(subCommands).map(([name, sub]) => ({ left: name, right: describeMeta(sub).description }))));
+    lines.push("", paint.heading("Subcommands:"));
+    lines.push(...columns(Object.entries(subCommands).map(([name, sub]) => ({ left: name, right: describeMeta(sub).description })), paint.name));
     lines.push("", `Run \`${path.join(" ")} <subcommand> --help\` for its options.`);
     return `${lines.join("\n")}\n`;
   }
   const args = Object.entries((command.args ?? {}) as ArgsDef);
   const positionals = args.filter(([, def]) => def.type === "positional");
   if (positionals.length) {
-    lines.push("", "Arguments:");
+    lines.push("", paint.heading("Arguments:"));
     lines.push(
       ...columns(
         positionals.map(([name, def]) => ({
           left: valueName(name, def),
           right: `${def.description ?? ""}${isRequired(def) ? "" : " (optional)"}`,
         })),
+        paint.name,
       ),
     );
   }
@@ -95,7 +104,7 @@ export async function renderHelp(command: PrjCommandDef<any>, path: string[]): P
     if (negative) options.push({ left: `--no-${kebab(name)}`, right: negative });
   }
   options.push({ left: "--help, -h", right: "Show this help" });
-  lines.push("", "Options:", ...columns(options));
+  lines.push("", paint.heading("Options:"), ...columns(options, paint.name));
   if (command.helpExtra) {
     const extra = await command.helpExtra();
     if (extra) lines.push("", extra.replace(/\n$/, ""));
