@@ -160,8 +160,12 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
     if (item.item === "worktree" && !doc.worktree) continue;
     number += 1;
     const label = `  ${String(number).padStart(2)}. `;
-    if (item.item === "worktree") lines.push(`${label}create-worktree  (worktree${actions?.worktree === "reuse" ? ": it exists and would be reused" : ""})`);
-    else if (item.item === "session") lines.push(`${label}start-session  (session${actions?.session === "reuse" ? ": it is live and would be reused" : ""})`);
+    // A built-in at its default place is labelled with what it makes; listed as a step, with where it is listed.
+    if (item.item === "worktree") {
+      lines.push(`${label}create-worktree  (${item.listedIn ? phaseLabel[item.listedIn] : "worktree"}${actions?.worktree === "reuse" ? ": it exists and would be reused" : ""})`);
+    } else if (item.item === "session") {
+      lines.push(`${label}start-session  (${item.listedIn ? phaseLabel[item.listedIn] : "session"}${actions?.session === "reuse" ? ": it is live and would be reused" : ""})`);
+    }
     else lines.push(...stepLines(label, phaseDoc[item.phase][item.index]!, phaseLabel[item.phase]));
   }
   if (number === 0) lines.push("  (none)");

@@ -74,7 +74,11 @@ export type StepPhaseKey = "pre" | "preCreate" | "postCreate" | "main" | "post";
 export const PHASE_NAMES: Record<StepPhaseKey, StepPhaseName> = { pre: "pre", preCreate: "pre_create", postCreate: "post_create", main: "main", post: "post" };
 
 /** One thing a run does: a step (by its place in the plan, which a replan may re-render), the worktree, or the session. */
-export type RunItem = { item: "step"; phase: StepPhaseKey; index: number } | { item: "worktree" } | { item: "session" };
+export type RunItem =
+  | { item: "step"; phase: StepPhaseKey; index: number }
+  /** `listedIn`: the phase the built-in is listed in, when it is (not at its default place). */
+  | { item: "worktree"; listedIn?: StepPhaseKey }
+  | { item: "session"; listedIn?: StepPhaseKey };
 
 /**
  * The order a run goes in (SPEC §7): pre steps, the worktree, the session,
@@ -90,13 +94,13 @@ export function runOrder(plan: RunPlan): RunItem[] {
   const phase = (key: StepPhaseKey) => {
     plan.steps[key].forEach((step, index) => {
       if (step.kind !== "builtin") out.push({ item: "step", phase: key, index });
-      else if (step.name === "create-worktree") out.push({ item: "worktree" });
-      else if (step.name === "start-session") session();
+      else if (step.name === "create-worktree") out.push({ item: "worktree", listedIn: key });
+      else if (step.name === "start-session") session(key);
     });
   };
-  const session = () => {
+  const session = (listedIn?: StepPhaseKey) => {
     phase("preCreate");
-    if (plan.session) out.push({ item: "session" });
+    if (plan.session) out.push(listedIn ? { item: "session", listedIn } : { item: "session" });
     phase("postCreate");
   };
   phase("pre");
