@@ -56,8 +56,6 @@ export interface PaneProcesses {
   shell: ProcessStat;
   /** The process group that has the terminal; `isShell` when it is the pane's first process's own. */
   foreground: { pgid: number; isShell: boolean; members: ForegroundMember[] };
-  /** Every process under the pane (its first process included). */
-  tree: ProcessStat[];
 }
 
 let available: boolean | undefined;
@@ -121,41 +119,41 @@ function safeReaddir(path: string): string[] {
   }
 }
 
-/** The processes under `rootPid`, the root first. */
-export function processTree(rootPid: number): ProcessStat[] {
-  const root = readStat(rootPid);
-  if (!root) return [];
-  const out = [root];
-  const seen = new Set([rootPid]);
-  for (let index = 0; index < out.length && out.length < 512; index++) {
-    for (const child of childrenOf(out[index]!)) {
-      if (seen.has(child)) continue;
-      seen.add(child);
-      const stat = readStat(child);
-      if (stat) out.push(stat);
-    }
-  }
-  return out;
-}
-
 /**
  * The pane's processes and the state of its foreground group; undefined when
- * /proc is missing or the pane's first process is gone.
+ * /proc is missing or the pane's first process is gone. Only the foreground
+ * group is read: its leader (the group's id is its pid) and the leader's
+ * descendants in the same group (a script and the command it waits for), so a
+ * sample costs a handful of reads a pane.
  */
 export function readPaneProcesses(panePid: number, tty: string): PaneProcesses | undefined {
   if (!procAvailable()) return undefined;
-  const tree = processTree(panePid);
-  const shell = tree[0];
+  const shell = readStat(panePid);
   if (!shell) return undefined;
   const pgid = shell.tpgid;
+  const leader = pgid === shell.pid ? shell : pgid > 0 ? readStat(pgid) : undefined;
   const members: ForegroundMember[] = [];
-  for (const stat of tree) {
-    if (stat.pgid !== pgid || stat.state === "Z") continue;
-    const { wait, detail } = waitOf(stat, tty);
-    members.push({ pid: stat.pid, comm: stat.comm, wait, detail, ticks: stat.ticks, start: stat.start });
+  const queue = leader ? [leader] : [];
+  const seen = new Set<number>();
+  while (queue.length && members.length < 64) {
+    const stat = queue.shift()!;
+    if (seen.has(stat.pid)) continue;
+    seen.add(stat.pid);
+    if (stat.pgid !== pgid) continue;
+    if (stat.state !== "Z") {
+      const { wait, detail } = waitOf(stat, tty);
+      members.push({ pid: stat.pid, comm: stat.comm, wait, detail, ticks: stat.ticks, start: stat.start });
+    }
+    for (const child of childrenOf(stat)) {
+      const childStat = readStat(child);
+      if (childStat) queue.push(childStat);
+    }
   }
-  return { shell, foreground: { pgid, isShell: pgid === shell.pgid, members }, tree };
+  return { shell, foreground: { pgid, isShell: pgid === shell.pgid, members } };
 }
+
+/** Final answers of paneCommandStatus, by pid and start time: once the wrapper has become the shell, its status cannot change. */
+const settledStatus = new Map<string, number | undefined>();
 
 /**
  * The exit status the pane wrapper handed to the shell it became, or
@@ -163,7 +161,9 @@ export function readPaneProcesses(panePid: number, tty: string): PaneProcesses |
  * Read from the initial environment of the pane's first process, which the
  * wrapper's `exec` replaced.
  */
-export function paneCommandStatus(panePid: number): number | undefined {
+export function paneCommandStatus(panePid: number, start?: string): number | undefined {
+  const key = start === undefined ? undefined : `${panePid}:${start}`;
+  if (key !== undefined && settledStatus.has(key)) return settledStatus.get(key);
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${panePid}/cmdline`, "latin1");
@@ -179,13 +179,19 @@ export function paneCommandStatus(panePid: number): number | undefined {
     return undefined;
   }
   const prefix = `${PANE_STATUS_VARIABLE}=`;
+  let status: number | undefined;
   for (const entry of environ.split("\0")) {
     if (entry.startsWith(prefix)) {
       const value = entry.slice(prefix.length);
-      return /^\d+$/.test(value) ? Number(value) : undefined;
+      status = /^\d+$/.test(value) ? Number(value) : undefined;
+      break;
     }
   }
-  return undefined;
+  if (key !== undefined) {
+    if (settledStatus.size > 4096) settledStatus.clear();
+    settledStatus.set(key, status);
+  }
+  return status;
 }
 
 /** System call numbers that matter here, by architecture (the kernel's own tables). */

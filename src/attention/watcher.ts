@@ -141,7 +141,7 @@ export class Watcher {
     for (const row of managed) {
       seen.add(row.paneId);
       const processes = procAvailable() ? readPaneProcesses(row.panePid, row.tty) : undefined;
-      const exitStatus = row.facts.wrapped && processes ? paneCommandStatus(row.panePid) : undefined;
+      const exitStatus = row.facts.wrapped && processes ? paneCommandStatus(row.panePid, processes.shell.start) : undefined;
       const verdict = classifyPane(row.facts, this.tracker.context(row.facts, processes, exitStatus, now));
       const before = this.panes.get(row.paneId);
       if (!before && row.published?.state === verdict.state && row.published.status === verdict.status) {

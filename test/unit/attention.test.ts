@@ -38,7 +38,7 @@ function member(pid: number, comm: string, wait: WaitKind, detail: string = wait
 /** A pane whose first process is `shell` (pid 100) and whose foreground group is `members` (pgid of the first one). */
 function processes(shell: string, members: ForegroundMember[]): PaneProcesses {
   const pgid = members[0]?.pid ?? 100;
-  return { shell: stat(100, shell), foreground: { pgid, isShell: pgid === 100, members }, tree: [stat(100, shell)] };
+  return { shell: stat(100, shell), foreground: { pgid, isShell: pgid === 100, members } };
 }
 
 function context(overrides: Partial<PaneContext> = {}): PaneContext {
