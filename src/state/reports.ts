@@ -6,9 +6,11 @@
  * A run left `running` by a prj that has since died (SIGKILL, a crash) is
  * reported as `interrupted` at read time; `prj reset-sessions` writes it.
  *
- * They stay flat up to a million events (SPEC §11): SQLite counts, and
- * computes each session's length, over the indexes of migration 4; only
- * counts and one row per session in the timeframe come back. A project's
+ * They stay flat up to a million events (SPEC §11): SQLite counts over the
+ * indexes of migration 4, all-time run counts and session lengths are kept
+ * as rows change (triggers of migration 6), and only counts, one list of
+ * lengths per task and worktree, and the times of the sessions in a
+ * timeframe come back. A project's
  * database lives in its `.prj/` and holds only its rows, so statistics cover
  * the whole database (a project moved to another path keeps its history) and
  * no index has to carry the project path.
@@ -121,9 +123,6 @@ export interface SessionStats {
 /** Milliseconds since the epoch of an ISO timestamp column, as Date.parse gives them. */
 const msOf = (column: string) => `CAST(ROUND(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`;
 
-/** Whole seconds a session lasted, as secondsBetween (durations.ts) rounds them: floor((ms + 500) / 1000), never negative. */
-const SESSION_SECONDS = `MAX(0, (${msOf("ended_at")} - ${msOf("created_at")} + 500) / 1000)`;
-
 /** Sessions of one task, one worktree or all of them: how many, and the lengths of those that ended. */
 class Group {
   sessions = 0;
@@ -157,14 +156,14 @@ class Group {
 
 /** Sessions created, active and ended, their durations, by task and worktree, and how runs went. */
 export function sessionStats(store: StateStore, options: { isAlive?: IsAlive } = {}): SessionStats {
-  // One row per (task, worktree), read in the order of sessions_task_worktree (no sort), with the
-  // lengths of its ended sessions as one JSON list SQLite computed; JavaScript only takes medians.
+  // One row per (task, worktree), read from sessions_task_worktree alone (no sort, no row), with the
+  // lengths of its ended sessions (sessions.seconds, kept by a trigger) as one JSON list; JavaScript only takes medians.
   const all = new Group();
   const tasks = new Map<string, Group>();
   const worktrees = new Map<string, Group>();
   for (const [task, worktree, sessions, list] of store.selectValues<[string, string, number, string]>(
     "read session statistics",
-    `SELECT task, worktree, COUNT(*), json_group_array(${SESSION_SECONDS}) FILTER (WHERE ended_at IS NOT NULL)
+    `SELECT task, worktree, COUNT(*), json_group_array(seconds) FILTER (WHERE ended_at IS NOT NULL)
      FROM sessions GROUP BY task, worktree`,
   )) {
     const durations = Float64Array.from(JSON.parse(list) as number[]);
@@ -203,21 +202,22 @@ function sortedBreakdowns(groups: Map<string, Group>): (Breakdown & { key: strin
 const COUNTED_STATUSES = ["succeeded", "failed", "cancelled", "interrupted"] as const;
 
 /**
- * Runs by shown status, optionally only those started in [from, to). Each
- * status is one range of the (kind, status, started_at) index, counted
- * without reading a row; only `running` runs are read, to ask whether their
- * prj still lives.
+ * Runs by shown status, optionally only those started in [from, to). All
+ * time, the counts are run_counts (kept by triggers, migration 6); in a
+ * window each status is one range of the (kind, status, started_at) index,
+ * counted without reading a row. Only `running` runs are read, to ask
+ * whether their prj still lives.
  */
 function runCounts(store: StateStore, window: { from: string; to: string } | undefined, isAlive: IsAlive): RunCounts {
   const range = window ? " AND started_at >= $from AND started_at < $to" : "";
   const counts: RunCounts = { total: 0, succeeded: 0, failed: 0, cancelled: 0, interrupted: 0, running: 0 };
+  const kept = window ? undefined : new Map(store.select<{ status: string; runs: number }>("count runs", "SELECT status, runs FROM run_counts").map((row) => [row.status, row.runs]));
   for (const status of COUNTED_STATUSES) {
-    const [row] = store.select<{ n: number }>("count runs", `SELECT COUNT(*) AS n FROM events WHERE kind = 'run' AND status = $status${range}`, {
-      status,
-      ...window,
-    });
-    counts[status] += row?.n ?? 0;
-    counts.total += row?.n ?? 0;
+    const n = kept
+      ? (kept.get(status) ?? 0)
+      : (store.select<{ n: number }>("count runs", `SELECT COUNT(*) AS n FROM events WHERE kind = 'run' AND status = $status${range}`, { status, ...window })[0]?.n ?? 0);
+    counts[status] += n;
+    counts.total += n;
   }
   for (const row of store.select<{ pid: number | null }>("read running runs", `SELECT pid FROM events WHERE kind = 'run' AND status = 'running'${range}`, { ...window })) {
     counts.total += 1;
@@ -318,7 +318,7 @@ export function sessionUsage(store: StateStore, timeframe: Timeframe, options: {
       const start = Math.max(createdMs, fromMs);
       const end = Math.min(endedMs ?? nowMs, nowMs);
       if (createdMs >= fromMs) started += 1;
-      // secondsBetween's rule (durations.ts) on the two times in ms.
+      // secondsBetween's rule (durations.ts) on the two times in ms, as sessions.seconds holds it.
       if (endedMs !== null && endedMs <= nowMs) endedDurations.push(Math.max(0, Math.round((endedMs - createdMs) / 1000)));
       if (end <= start) continue;
       totalMs += end - start;

@@ -364,3 +364,47 @@ describe("aggregation in SQL", () => {
     );
   });
 });
+
+describe("figures kept by triggers", () => {
+  test("run_counts follows every insert, status change and delete of a run", () => {
+    const store = open();
+    const ids: number[] = [];
+    for (let n = 0; n < 12; n++) {
+      ids.push(store.startEvent({ kind: "run", command: "c", projectPath: project, pid: null }));
+      store.recordEvent({ kind: "session.created", status: "succeeded", command: "c", projectPath: project });
+    }
+    for (const [index, id] of ids.entries()) {
+      if (index < 6) store.finishEvent(id, { status: "succeeded", exitCode: 0 });
+      else if (index < 9) store.finishEvent(id, { status: "failed", exitCode: 1 });
+    }
+    store.finishEvent(ids[0]!, { status: "succeeded", exitCode: 0 }); // the same status again
+    store.select("delete", "DELETE FROM events WHERE id = $id RETURNING id", { id: ids[11]! });
+    const kept = store.select<{ status: string; runs: number }>("read", "SELECT status, runs FROM run_counts WHERE runs != 0 ORDER BY status");
+    const counted = store.select<{ status: string; runs: number }>("read", "SELECT status, COUNT(*) AS runs FROM events WHERE kind = 'run' GROUP BY status ORDER BY status");
+    expect(kept).toEqual(counted);
+    expect(kept).toEqual([
+      { status: "failed", runs: 3 },
+      { status: "running", runs: 2 },
+      { status: "succeeded", runs: 6 },
+    ]);
+  });
+
+  test("sessions.seconds is set when a session ends or is inserted ended, and cleared if it is live again", () => {
+    const store = open();
+    const created = "2026-01-05T10:00:00.000Z";
+    const live = store.insertSession({ name: "a", projectPath: project, worktree: "main", task: "dev", workingDirectory: project, createdAt: created });
+    const seconds = (id: number) => store.select<{ seconds: number | null }>("read", "SELECT seconds FROM sessions WHERE id = $id", { id })[0]!.seconds;
+    expect(seconds(live)).toBeNull();
+    store.endSession(live, { reason: "killed", endedAt: "2026-01-05T10:00:01.500Z" });
+    expect(seconds(live)).toBe(secondsBetween(created, "2026-01-05T10:00:01.500Z"));
+    store.select("reopen", "UPDATE sessions SET ended_at = NULL WHERE id = $id RETURNING id", { id: live });
+    expect(seconds(live)).toBeNull();
+    const path = join(tempDir("seed-"), "proj", ".prj", "prunejuice.db");
+    seedDatabase(path, { events: 10, sessions: 50, days: 3 });
+    const seeded = openStateDatabase(path, { create: false });
+    opened.push(seeded);
+    const rows = seeded.select<{ created_at: string; ended_at: string; seconds: number }>("read", "SELECT created_at, ended_at, seconds FROM sessions");
+    expect(rows).toHaveLength(50);
+    for (const row of rows) expect(row.seconds).toBe(secondsBetween(row.created_at, row.ended_at));
+  });
+});
