@@ -140,10 +140,14 @@ export function readPaneProcesses(panePid: number, tty: string): PaneProcesses |
     if (seen.has(stat.pid)) continue;
     seen.add(stat.pid);
     if (stat.pgid !== pgid) continue;
+    let wait: WaitKind = "other";
     if (stat.state !== "Z") {
-      const { wait, detail } = waitOf(stat, tty);
-      members.push({ pid: stat.pid, comm: stat.comm, wait, detail, ticks: stat.ticks, start: stat.start });
+      const found = waitOf(stat, tty);
+      wait = found.wait;
+      members.push({ pid: stat.pid, comm: stat.comm, wait, detail: found.detail, ticks: stat.ticks, start: stat.start });
     }
+    // Only a process that waits for a child (a script, a shell running a command) has members worth reading below it.
+    if (wait !== "child" && wait !== "other") continue;
     for (const child of childrenOf(stat)) {
       const childStat = readStat(child);
       if (childStat) queue.push(childStat);

@@ -27,6 +27,7 @@ import type { TmuxManager } from "../tmux/manager.ts";
 import { tmuxCommandLine } from "../tmux/quote.ts";
 import { log } from "../ui/log.ts";
 import { isShellName } from "./classify.ts";
+import { ensureWatcher } from "./launch.ts";
 import { listPaneRows, type PaneRow } from "./panes.ts";
 import { procAvailable, readPaneProcesses, terminalIsCanonical } from "./procfs.ts";
 import { byPaneUrgency, noTargetError, panesOfTarget, type Target } from "./targets.ts";
@@ -88,6 +89,8 @@ export async function sendWhenReady(
   let first = true;
   for (;;) {
     const rows = (await listPaneRows(tmux)) ?? [];
+    // The pane to type into is chosen by the published states: a server whose prj sessions predate the watcher gets one.
+    if (first && rows.some((row) => row.project !== "")) await ensureWatcher(tmux, rows[0]!.watcher);
     for (const target of targets) {
       if (outcomes.has(target)) continue;
       const panes = panesOfTarget(rows, target);
