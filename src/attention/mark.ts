@@ -31,7 +31,12 @@ export function cleanMessage(message: string | undefined): string {
   return flat.length > MESSAGE_MAX ? `${flat.slice(0, MESSAGE_MAX - 1)}…` : flat;
 }
 
-export async function markPane(state: AttentionState, message: string | undefined, env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<void> {
+export async function markPane(
+  state: AttentionState,
+  message: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): Promise<{ pane: string; state: AttentionState; message: string; at: string }> {
   const pane = env.TMUX_PANE;
   const server = serverOfTmuxVariable(env.TMUX);
   if (!pane || !/^%\d+$/.test(pane) || !server) {
@@ -41,7 +46,9 @@ export async function markPane(state: AttentionState, message: string | undefine
   const set = (option: string, value: string) => ["set-option", "-p", "-t", pane, option, value];
   // The watcher is started too when this server has prj sessions and none runs: one command list, one client.
   const start = watcherStartCommands(NONE_FOR_PRJ_SESSIONS);
-  const commands = [set(DECLARED_STATE_OPTION, state), set(DECLARED_MESSAGE_OPTION, cleanMessage(message)), set(DECLARED_AT_OPTION, String(now)), ...start];
+  const text = cleanMessage(message);
+  const commands = [set(DECLARED_STATE_OPTION, state), set(DECLARED_MESSAGE_OPTION, text), set(DECLARED_AT_OPTION, String(now)), ...start];
   const result = await tmux.run(["source-file", "-"], { stdin: `${commands.map(tmuxCommandLine).join(" ; ")}\n` });
   if (result.exitCode !== 0) throw new TmuxError("set-option", result.stderr, { hint: `is ${pane} still a pane of the server at ${server.socket}?` });
+  return { pane, state, message: text, at: new Date(now).toISOString() };
 }

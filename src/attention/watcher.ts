@@ -27,6 +27,7 @@ import { openConnection } from "../state/connection.ts";
 import { StateStore } from "../state/db.ts";
 import type { RecordedSessionPlan } from "../state/rows.ts";
 import { TmuxManager } from "../tmux/manager.ts";
+import { tmuxCommandLine } from "../tmux/quote.ts";
 import { WATCHER_OPTION } from "../tmux/script.ts";
 import { log } from "../ui/log.ts";
 import { sessionLog } from "../ui/session-log.ts";
@@ -172,7 +173,6 @@ export class Watcher {
       entered.push({ record, change });
       publish.push(
         ["set-option", "-p", "-t", row.paneId, PANE_STATE_OPTION, formatPublishedState({ state: verdict.state, since: now, status: verdict.status })],
-        [";"],
         ["set-option", "-p", "-t", row.paneId, PANE_MESSAGE_OPTION, verdict.message],
       );
     }
@@ -227,15 +227,13 @@ export class Watcher {
     return true;
   }
 
-  /** Every option change of a sample through one tmux client. */
+  /**
+   * Every option change of a sample through one tmux client, on its stdin:
+   * messages are programs' text, and an argv word ending in `;` would split
+   * tmux's command list.
+   */
   private async publish(commands: string[][]): Promise<void> {
-    const argv: string[] = [];
-    for (const command of commands) {
-      if (command.length === 1 && command[0] === ";") continue;
-      if (argv.length) argv.push(";");
-      argv.push(...command);
-    }
-    const result = await this.tmux.run(argv);
+    const result = await this.tmux.run(["source-file", "-"], { stdin: `${commands.map(tmuxCommandLine).join(" ; ")}\n` });
     // A pane or session that went between the listing and now makes tmux stop at it; the next sample catches up.
     if (result.exitCode !== 0) log.debug(`publishing attention states: ${result.stderr.trim()}`);
   }

@@ -94,9 +94,9 @@ describe("attention scenario", () => {
         timeoutMs: 20_000,
         what: "the thinker to finish",
       });
-      // Two more seconds of samples after the last change.
+      // Five more seconds of samples after the last change.
       const lastChange = Math.max(...Object.keys(agents(dir, 0)).flatMap((name) => readTruth(join(dir, `${name}.truth`)).map((entry) => entry.at)));
-      await waitFor(() => Date.now() > lastChange + 3000, { timeoutMs: 10_000, what: "the samples after the last change" });
+      await waitFor(() => Date.now() > lastChange + 5000, { timeoutMs: 10_000, what: "the samples after the last change" });
       const ended = Date.now();
 
       const rows = world.query<{ pane_id: string; state: string; at: string; exit_status: number | null; evidence: string }>(

@@ -175,7 +175,8 @@ describe.skipIf(!linux)("states recorded and shown", () => {
     command(
       world,
       "hooks",
-      { asks: "prj mark waiting --message 'approve the plan?'; sleep 60", crashes: "exit 4" },
+      // A message is a program's text: quotes, and a `;` that would end a tmux command in an argv.
+      { asks: "prj mark waiting --message 'approve \"the plan\";'; sleep 60", crashes: "exit 4" },
       [
         "  on_state:",
         "    waiting:",
@@ -190,7 +191,7 @@ describe.skipIf(!linux)("states recorded and shown", () => {
     await waitFor(() => existsSync(log) && readFileSync(log, "utf8").split("\n").filter(Boolean).length >= 2, { what: "both steps to run" });
     const asks = (await world.display("=hooks:asks", "#{pane_id}")).trim();
     const lines = readFileSync(log, "utf8").split("\n").filter(Boolean).sort();
-    expect(lines).toEqual(["failed 4", `waiting ${asks} waiting [approve the plan?] hooks`]);
+    expect(lines).toEqual(["failed 4", `waiting ${asks} waiting [approve "the plan";] hooks`]);
     expect(world.events("session.on_state").map((event) => event.status)).toEqual(["succeeded", "succeeded"]);
 
     const listed = jsonOf(expectExit(await world.prj(["list-sessions", "--json"]), 0));
