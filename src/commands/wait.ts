@@ -34,7 +34,7 @@ export default defineCommand({
     if (!outcome.reached) {
       throw new PrjError(`timed out after ${doc.waited_seconds}s waiting for ${doc.target} to be ${until.join(" or ")}: it is ${doc.state ?? "not known yet"}`, {
         exitCode: 124,
-        hint: doc.state === null ? "no state was published: is the attention watcher running? (`prj doctor`)" : undefined,
+        hint: doc.state === null ? "no state was published yet: the attention watcher publishes one within a second of a prj session starting (docs/attention.md)" : undefined,
       });
     }
   },
