@@ -49,12 +49,22 @@ export function attentionUsage(store: StateStore, options: { window?: { from: st
   const now = options.now ?? new Date();
   const fromMs = options.window ? Date.parse(options.window.from) : 0;
   const toMs = options.window ? Date.parse(options.window.to) : now.getTime();
+  // Driven by the changes, never by the sessions table (a hundred thousand rows at a million events): the
+  // changes in the timeframe, and for each session the state it was in when the timeframe began.
   const rows = store.selectValues<[number, string, string, string, string, string | null, string, string]>(
     "read recorded attention states",
-    `SELECT s.id, s.name, s.task, s.worktree, s.created_at, s.ended_at, c.state, c.at
-     FROM sessions s JOIN state_changes c ON c.session_id = s.id AND c.pane_id IS NULL
-     WHERE s.created_at < $to AND (s.ended_at IS NULL OR s.ended_at > $from)
-     ORDER BY s.id, c.at, c.id`,
+    `WITH changes AS (
+       SELECT session_id, state, at FROM state_changes
+       WHERE pane_id IS NULL AND session_id IS NOT NULL AND at >= $from AND at < $to
+       UNION ALL
+       SELECT session_id, state, $from FROM (
+         SELECT session_id, state, MAX(at) AS at FROM state_changes
+         WHERE pane_id IS NULL AND session_id IS NOT NULL AND at < $from GROUP BY session_id)
+     )
+     SELECT s.id, s.name, s.task, s.worktree, s.created_at, s.ended_at, c.state, c.at
+     FROM changes c JOIN sessions s ON s.id = c.session_id
+     WHERE s.ended_at IS NULL OR s.ended_at > $from
+     ORDER BY s.id, c.at`,
     { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
   );
   const total = zero();
