@@ -414,8 +414,12 @@ for (let index = 0; index < COUNTED_RUNS; index++) {
 const counter = join(bin, "prj-count-chunks");
 buildChunkCounter(root, counter);
 const chunkLog = join(work, "chunks.txt");
-run([counter, "run", "bench4", "--no-attach"], { cwd: repo, env: { PRJ_CHUNK_LOG: chunkLog } });
-killSession("bench4");
+// Twice, counting the second: a build of other sources has its own build id, so its first run validates the
+// config files (loading yaml and TypeBox), which a user's runs do once per edit.
+for (let index = 0; index < 2; index++) {
+  run([counter, "run", "bench4", "--no-attach"], { cwd: repo, env: { PRJ_CHUNK_LOG: chunkLog } });
+  killSession("bench4");
+}
 const chunks = readChunkLog(chunkLog)?.length ?? Number.NaN;
 
 // ---------------------------------------------------------------- the table

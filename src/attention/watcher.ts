@@ -15,8 +15,8 @@
  * - runs the session's recorded `on_state` steps.
  *
  * It leaves when its server does (SIGHUP from setpriv's parent-death signal,
- * SIGTERM from tmux, or the server's pid gone at the next sample) and when no
- * prj session is left on the server; it gives up the server option first, in
+ * SIGTERM from tmux, or the server's pid gone at the next sample) and 5 s after
+ * the last prj session on the server has gone; it gives up the server option first, in
  * the same tmux command list that checks for sessions, so a batch that makes a
  * session at that moment starts a new watcher rather than finding none.
  */
@@ -40,6 +40,8 @@ import { serverOfTmuxVariable } from "./tmux-env.ts";
 
 /** One sample a second: a transition is recorded within a second of its evidence, plus the time to read it. */
 export const SAMPLE_INTERVAL_MS = 1000;
+/** How long the watcher stays on a server with no prj session left. */
+export const LINGER_MS = 5000;
 
 
 interface PaneRecord {
@@ -73,6 +75,7 @@ export class Watcher {
   private readonly pending = new Map<string, StateChange[]>();
   private readonly hooks = new Set<Promise<void>>();
   private stopped = false;
+  private emptySince: number | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -125,7 +128,12 @@ export class Watcher {
     // Another watcher took the server over (ours was thought gone): one is enough.
     if (owner && owner !== String(process.pid) && owner !== "starting") return false;
     const managed = rows.filter((row) => row.project !== "");
-    if (managed.length === 0 && (await this.giveUpServer())) return false;
+    if (managed.length === 0) {
+      // A while without prj sessions before leaving: a session killed and made again (a script, a benchmark's
+      // rounds) finds the watcher still there instead of starting one each time.
+      this.emptySince ??= Date.now();
+      if (Date.now() - this.emptySince >= LINGER_MS && (await this.giveUpServer())) return false;
+    } else this.emptySince = undefined;
 
     const now = this.options.now?.() ?? Date.now();
     const at = new Date(now).toISOString();

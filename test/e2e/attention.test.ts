@@ -66,7 +66,8 @@ describe.skipIf(!linux)("the watcher", () => {
     expectExit(await world.prj(["kill-session", "one"]), 0);
     expect(alive(pid)).toBe(true);
     expectExit(await world.prj(["kill-session", "two"]), 0);
-    await waitFor(() => !alive(pid), { timeoutMs: 5000, what: "the watcher to leave" });
+    // It stays 5 s, for a session made again at once, then goes.
+    await waitFor(() => !alive(pid), { timeoutMs: 12_000, what: "the watcher to leave" });
     expect((await world.tmux.tmux("show-options", "-gqv", "@prj_watcher")).stdout.trim()).toBe("");
     expectExit(await world.prj(["run", "one"]), 0);
     const next = await watcherPid(world);
