@@ -110,6 +110,8 @@ export function planToJson(plan: RunPlan, actions: PlannedActions = { worktree: 
       post: plan.steps.post.map(step),
       cleanup_on_failure: plan.steps.cleanupOnFailure.map(step),
       cleanup: plan.steps.cleanup.map(step),
+      // session.on_state, by state: run by the attention watcher when a pane enters it (docs/attention.md).
+      ...(plan.onState ? { on_state: Object.fromEntries(Object.entries(plan.onState).map(([state, steps]) => [state, (steps ?? []).map(step)])) } : {}),
     },
     timeout_seconds: plan.timeoutSeconds ?? null,
     tmux_operations: sessionBatch(plan, secrets),
@@ -176,6 +178,11 @@ export function planToText(plan: RunPlan, actions?: PlannedActions): string {
   if (doc.steps.cleanup.length) {
     lines.push("", "When the session is killed through prj (session.cleanup_steps, as rendered now):");
     for (const step of doc.steps.cleanup) lines.push(...stepLines("    ", step));
+  }
+  for (const [state, steps] of Object.entries(doc.steps.on_state ?? {})) {
+    if (!steps.length) continue;
+    lines.push("", `When a pane of the session becomes ${state} (session.on_state.${state}):`);
+    for (const step of steps) lines.push(...stepLines("    ", step));
   }
   if (doc.tmux_operations.length) {
     lines.push("");
