@@ -8,6 +8,9 @@ import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { StateStore } from "../state/db.ts";
 import type { AttentionState } from "./states.ts";
 
+/** How long before its row's creation time a change may still be a session's own. */
+const LINK_MARGIN_MS = 10_000;
+
 export interface StateChange {
   sessionName: string;
   tmuxSessionId: string;
@@ -24,16 +27,18 @@ export interface StateChange {
 /** Writes changes of one sample in one transaction, linking each to its session row when that is recorded. */
 export function insertStateChanges(db: Database, changes: readonly StateChange[]): void {
   if (changes.length === 0) return;
-  const findRow = db.query<{ id: number }, SQLQueryBindings>(
-    `SELECT id FROM sessions WHERE name = $name AND tmux_id = $tmuxId AND ended_at IS NULL ORDER BY id DESC LIMIT 1`,
+  const findRow = db.query<{ id: number; createdAt: string }, SQLQueryBindings>(
+    `SELECT id, created_at AS createdAt FROM sessions WHERE name = $name AND tmux_id = $tmuxId AND ended_at IS NULL ORDER BY id DESC LIMIT 1`,
   );
   const insert = db.query<never, SQLQueryBindings>(
     `INSERT INTO state_changes (session_id, session_name, tmux_session_id, pane_id, state, previous_state, at, exit_status, message, evidence)
      VALUES ($sessionId, $sessionName, $tmuxSessionId, $paneId, $state, $previous, $at, $exitStatus, $message, $evidence)`,
   );
-  // Changes seen before the run that made the session had recorded it get their row now.
+  // Changes seen before the run that made the session had recorded it get their row now; only changes
+  // since the session began can be its own, which keeps this a range of the `at` index.
   const link = db.query<never, SQLQueryBindings>(
-    `UPDATE state_changes SET session_id = $sessionId WHERE session_id IS NULL AND session_name = $sessionName AND tmux_session_id = $tmuxSessionId`,
+    `UPDATE state_changes SET session_id = $sessionId
+     WHERE at >= $since AND session_id IS NULL AND session_name = $sessionName AND tmux_session_id = $tmuxSessionId`,
   );
   const rows = new Map<string, number | null>();
   db.transaction(() => {
@@ -41,9 +46,14 @@ export function insertStateChanges(db: Database, changes: readonly StateChange[]
       const key = `${change.sessionName}\n${change.tmuxSessionId}`;
       let sessionId = rows.get(key);
       if (sessionId === undefined) {
-        sessionId = findRow.get({ name: change.sessionName, tmuxId: change.tmuxSessionId })?.id ?? null;
+        const row = findRow.get({ name: change.sessionName, tmuxId: change.tmuxSessionId });
+        sessionId = row?.id ?? null;
         rows.set(key, sessionId);
-        if (sessionId !== null) link.run({ sessionId, sessionName: change.sessionName, tmuxSessionId: change.tmuxSessionId });
+        // The row is written a moment after tmux made the session, and a running watcher may have seen it first.
+        if (row) {
+          const since = new Date(Date.parse(row.createdAt) - LINK_MARGIN_MS).toISOString();
+          link.run({ sessionId, since, sessionName: change.sessionName, tmuxSessionId: change.tmuxSessionId });
+        }
       }
       insert.run({
         sessionId,

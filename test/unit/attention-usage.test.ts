@@ -45,6 +45,22 @@ describe("time by attention state", () => {
     expect(renderAttentionUsage(usage)).toContain("waiting for you 1m 15s");
   });
 
+  test("changes seen before the run recorded its session are linked to the row once it exists", () => {
+    store = openStateDatabase(join(tempDir("usage-"), "prunejuice.db"), { create: true });
+    const db = openConnection(store.path, { create: false });
+    try {
+      // A session of the same name and tmux id an hour before (another server, or before a restart) is not this one.
+      insertStateChanges(db, [{ sessionName: "early", tmuxSessionId: "$7", state: "idle", at: at(-3600) }]);
+      insertStateChanges(db, [{ sessionName: "early", tmuxSessionId: "$7", state: "working", at: at(1) }]);
+      store.insertSession({ name: "early", tmuxId: "$7", projectPath: "/p", worktree: "main", task: "dev", workingDirectory: "/p", createdAt: at(2) });
+      insertStateChanges(db, [{ sessionName: "early", tmuxSessionId: "$7", state: "waiting", at: at(10) }]);
+    } finally {
+      db.close();
+    }
+    const linked = store.select<{ state: string; session_id: number | null }>("read", "SELECT state, session_id FROM state_changes ORDER BY at");
+    expect(linked.map((row) => [row.state, row.session_id !== null])).toEqual([["idle", false], ["working", true], ["waiting", true]]);
+  });
+
   test("clipped to the timeframe; a live session's last state runs until now", () => {
     store = openStateDatabase(join(tempDir("usage-"), "prunejuice.db"), { create: true });
     session(store, "live", "dev", 0, null, [[0, "working"], [50, "waiting"]]);
