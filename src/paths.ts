@@ -41,6 +41,11 @@ export function portRegistryPath(env: Env = process.env): string {
   return join(dataHome(env), "prunejuice", "ports.db");
 }
 
+/** The machine-wide registry of projects prj has initialised or run in (SPEC §12). */
+export function projectRegistryPath(env: Env = process.env): string {
+  return join(dataHome(env), "prunejuice", "projects.db");
+}
+
 /** Where tmux itself appends the end time of sessions it closes (see docs/decisions-observability.md). */
 export function sessionEndsFile(): string {
   return join(dataHome(), "prunejuice", "session-ends.tsv");

@@ -11,6 +11,13 @@ export default defineCommand({
   },
   async run({ args }) {
     const result = await initProject(args.path);
+    try {
+      const { openProject } = await import("../project.ts");
+      const { noteProject } = await import("../projects/registry.ts");
+      noteProject(await openProject(result.root));
+    } catch {
+      // A project whose settings do not load is still initialised; its first run registers it.
+    }
     if (args.json) return printJson(result);
     const show = (file: string) => relative(process.cwd(), file) || ".";
     if (result.created.length === 0) {

@@ -5,9 +5,11 @@ export default defineCommand({
   meta: { name: "list-sessions", description: "List this project's sessions" },
   args: {
     all: { type: "boolean", description: "Every session on the server, each marked managed or not" },
+    "all-projects": { type: "boolean", description: "The sessions of every registered project (prj projects), with their project" },
     json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
+    if (args["all-projects"]) return listAllProjects(Boolean(args.json));
     const { openProject } = await import("../project.ts");
     const { TmuxManager } = await import("../tmux/manager.ts");
     const { listProjectSessions } = await import("../sessions/queries.ts");
@@ -46,3 +48,24 @@ export default defineCommand({
     writeOut(`${table(rows, header)}\n`);
   },
 });
+
+async function listAllProjects(json: boolean): Promise<void> {
+  const { flatten, streamsOfAllProjects } = await import("../projects/across.ts");
+  const sessions = flatten(await streamsOfAllProjects());
+  if (json) return printJson(sessions);
+  if (sessions.length === 0) {
+    writeOut("No live sessions in any registered project (`prj projects` lists them).\n");
+    return;
+  }
+  const { describeState } = await import("../attention/states.ts");
+  const { formatDuration } = await import("../ui/output.ts");
+  const rows = sessions.map((session) => [
+    session.project_name,
+    session.name,
+    session.worktree,
+    describeState(session.state, session.state_since),
+    formatDuration(session.idle_seconds),
+    session.attached ? "yes" : "no",
+  ]);
+  writeOut(`${table(rows, ["PROJECT", "NAME", "WORKTREE", "STATE", "IDLE", "ATTACHED"])}\n`);
+}

@@ -5,6 +5,7 @@ export default defineCommand({
   meta: { name: "status", description: "Project, live sessions, worktrees, recent events and stale sessions" },
   args: {
     json: { type: "boolean", description: "Print as JSON" },
+    "all-projects": { type: "boolean", description: "Every registered project with its live sessions (state, worktree, idle time, attached)" },
     format: { type: "string", description: "text (default), json, or tmux: a short status-line segment, counts of sessions by state" },
   },
   async run({ args }) {
@@ -19,6 +20,7 @@ export default defineCommand({
       }
       if (format === "json") json = true;
     }
+    if (args["all-projects"]) return statusOfAllProjects(json);
     const { withSessionContext } = await import("../sessions/context.ts");
     const { reviveWatcher, sessionsOfProject, toListing, waitingFirst } = await import("../sessions/queries.ts");
     const { presentedStatus } = await import("../state/reports.ts");
@@ -64,3 +66,28 @@ export default defineCommand({
     writeOut(`${out.join("\n").replace(/ +$/gm, "")}\n`);
   },
 });
+
+async function statusOfAllProjects(json: boolean): Promise<void> {
+  const { streamsOfAllProjects } = await import("../projects/across.ts");
+  const projects = await streamsOfAllProjects();
+  if (json) return printJson({ projects });
+  if (projects.length === 0) {
+    writeOut("No projects registered yet. `prj init` or `prj run` in a repository registers it.\n");
+    return;
+  }
+  const { describeState } = await import("../attention/states.ts");
+  const { formatDuration } = await import("../ui/output.ts");
+  const out: string[] = [];
+  for (const project of projects) {
+    if (out.length) out.push("");
+    out.push(`${project.name}  ${project.path}  (${project.sessions.length} live)`);
+    if (project.sessions.length) {
+      out.push(
+        table(
+          project.sessions.map((s) => [`  ${s.name}`, describeState(s.state, s.state_since), s.worktree, `idle ${formatDuration(s.idle_seconds)}`, s.attached ? "attached" : ""]),
+        ),
+      );
+    }
+  }
+  writeOut(`${out.join("\n").replace(/ +$/gm, "")}\n`);
+}

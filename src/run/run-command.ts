@@ -51,6 +51,7 @@ export async function runNamedCommand(
     }
     const { executeRun } = await import("./execute.ts");
     const attach = await decideAttach(prepared.plan, options.attach, tmux);
+    (await import("../projects/registry.ts")).noteProject(project);
     return { kind: "report", report: await executeRun(project, prepared, store!, tmux, { attach }) };
   } finally {
     store?.close();
