@@ -123,6 +123,10 @@ export class StateStore {
     return sessions.sessionHistory(this.db, name, projectPath);
   }
 
+  lastGoneSessions(projectPath: string): (SessionRow & { endSource: string | null })[] {
+    return sessions.lastGoneSessions(this.db, projectPath);
+  }
+
   // ---- worktrees ----
 
   saveWorktree(input: SaveWorktreeInput): WorktreeRow {

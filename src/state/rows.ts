@@ -8,6 +8,8 @@ export type EventKind =
   | "session.killed"
   | "session.ended"
   | "session.adopted"
+  /** `prj restore` recreated (or re-tagged) a session that went away with its server. */
+  | "session.restored"
   | "worktree.created"
   | "worktree.removed"
   | "worktree.adopted"

@@ -119,3 +119,28 @@ export function sessionHistory(db: Database, name: string, projectPath: string):
       .map(withPlan),
   );
 }
+
+/**
+ * For `prj restore`: the newest row of each session name (per tmux server) in
+ * this project, when that row ended as `gone`, with how its end was found
+ * (`end_time_source` of its `session.ended` event). A name whose newest row was
+ * killed, cleaned up, rolled back or is still live is not listed.
+ */
+export function lastGoneSessions(db: Database, projectPath: string): (SessionRow & { endSource: string | null })[] {
+  return guard("list the sessions that went away", () =>
+    db
+      .query<SessionRow & { endSource: string | null }, SQLQueryBindings>(
+        `SELECT ${SESSION_COLUMNS.replace(/(^|,\s*)(\w+)/g, "$1s.$2")},
+           (SELECT json_extract(e.metadata, '$.end_time_source') FROM events e
+             WHERE e.project_path = s.project_path AND e.kind = 'session.ended' AND e.session_name = s.name
+               AND json_extract(e.metadata, '$.created_at') = s.created_at
+             ORDER BY e.id DESC LIMIT 1) AS endSource
+         FROM sessions s
+         WHERE s.id IN (SELECT MAX(id) FROM sessions WHERE project_path = $projectPath GROUP BY name, COALESCE(socket, ''))
+           AND s.end_reason = 'gone'
+         ORDER BY s.created_at, s.id`,
+      )
+      .all({ projectPath })
+      .map((row) => ({ ...withPlan(row), endSource: row.endSource })),
+  );
+}
