@@ -4,7 +4,8 @@
  * check ends as ok, warn or fail, with a hint that says what to do; only a
  * fail makes the command exit 1.
  */
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runProcess } from "../exec/runner.ts";
 import { displayPath } from "../config/load.ts";
 import type { Settings } from "../config/schema.ts";
@@ -52,6 +53,8 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
   const { check: tmux, version: tmuxVersion } = await checkTmux();
   checks.push(tmux);
   checks.push(await checkGit(root));
+  const logout = checkLogout(env.USER || env.LOGNAME || "");
+  if (logout) checks.push(logout);
 
   let settings: Settings | undefined;
   if (paths) {
@@ -82,6 +85,61 @@ export async function runDoctor(cwd: string = process.cwd(), env: NodeJS.Process
     });
   }
   return { ok: checks.every((check) => check.status !== "fail"), project: root ?? null, checks };
+}
+
+/**
+ * Whether logging out would kill the tmux server, and every session with it:
+ * systemd-logind with `KillUserProcesses=yes` kills a user's processes at the
+ * end of their last session unless the user lingers. Undefined (no check shown)
+ * where systemd does not run, or where it keeps processes (its usual default).
+ */
+export function checkLogout(user: string, root = "/"): DoctorCheck | undefined {
+  if (!user || !existsSync(join(root, "run/systemd/system"))) return undefined;
+  const kill = killUserProcesses(root);
+  if (kill !== true) return undefined;
+  const title = "logout";
+  if (existsSync(join(root, "var/lib/systemd/linger", user))) {
+    return { id: "logout", title, status: "ok", message: `KillUserProcesses=yes, but ${user} lingers: tmux survives logout` };
+  }
+  return {
+    id: "logout",
+    title,
+    status: "warn",
+    message: "systemd-logind has KillUserProcesses=yes: logging out kills the tmux server and every session",
+    hint: `run \`loginctl enable-linger ${user}\` (sessions then survive logout), or set KillUserProcesses=no in /etc/systemd/logind.conf; \`prj restore\` brings back the sessions after it happened`,
+  };
+}
+
+/** `KillUserProcesses` as logind reads it: logind.conf, then its drop-ins in name order (later wins); undefined when unset. */
+function killUserProcesses(root: string): boolean | undefined {
+  const files = [join(root, "etc/systemd/logind.conf")];
+  const dropIns = new Map<string, string>();
+  // Same-named drop-ins in /etc override /run, which override /usr/lib.
+  for (const dir of ["usr/lib/systemd/logind.conf.d", "run/systemd/logind.conf.d", "etc/systemd/logind.conf.d"]) {
+    try {
+      for (const name of readdirSync(join(root, dir))) if (name.endsWith(".conf")) dropIns.set(name, join(root, dir, name));
+    } catch {
+      // no such directory: nothing to read there
+    }
+  }
+  files.push(...[...dropIns.keys()].sort().map((name) => dropIns.get(name)!));
+  let value: boolean | undefined;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    let inLogin = false;
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (line.startsWith("[")) inLogin = line === "[Login]";
+      const match = inLogin ? /^KillUserProcesses\s*=\s*(\S*)/.exec(line) : null;
+      if (match) value = /^(1|yes|true|on)$/i.test(match[1]!);
+    }
+  }
+  return value;
 }
 
 /** The tmux check, and the client's version when it could be read (the layout check needs it). */
