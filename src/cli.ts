@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   completion: { description: "Print the shell completion script (bash, zsh or fish)", load: () => import("./commands/completion.ts") },
   mark: { description: "Declare this pane's state, for agents' hooks (working, waiting, done, failed)", load: () => import("./commands/mark.ts") },
   restore: { description: "Recreate the sessions that were live when their tmux server went away", load: () => import("./commands/restore.ts") },
+  pick: { description: "Pick a session, command or worktree of any project, fuzzy-filtered", load: () => import("./commands/pick.ts") },
   projects: { description: "List the projects prj has initialised or run in; forget one", load: () => import("./commands/projects.ts") },
   wait: { description: "Wait until a session or pane reaches a state (prj wait NAME --until waiting)", load: () => import("./commands/wait.ts") },
   send: { description: "Type text into a pane once its program is ready for input", load: () => import("./commands/send.ts") },
