@@ -40,7 +40,7 @@ export default defineCommand({
       // Said once, after the rollback's own lines: the report (with --json) is the data, this is the error.
       throw new PrjError(`run of ${args.name} ${report.status}: ${report.error ?? "no reason recorded"}`, {
         exitCode: report.status === "cancelled" && report.signal ? signalExitCode(report.signal) : 1,
-        hint: report.step_logs ? `step logs: ${report.step_logs}` : undefined,
+        hint: [report.hint, report.step_logs ? `step logs: ${report.step_logs}` : undefined].filter(Boolean).join("\n") || undefined,
         logged: true,
       });
     }

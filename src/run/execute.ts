@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { PrjError } from "../errors.ts";
 import { join, resolve } from "node:path";
 import { atDeadline, earliest } from "../exec/deadline.ts";
 import { commitsBehindRemoteBase, ensureWorktree, listWorktrees, preflightWorktree, type WorktreeOutcome } from "../git/worktree.ts";
@@ -29,6 +30,8 @@ export interface RunReport {
   signal?: string;
   /** Where the run's step logs are, when a step had started. */
   step_logs?: string;
+  /** The failure's own hint, secrets redacted. */
+  hint?: string;
 }
 
 /** How long a `cleanup_on_failure` step may take when it sets no timeout of its own. */
@@ -146,6 +149,8 @@ export async function executeRun(
       worktree: null,
       ...(signal ? { signal } : {}),
       ...(existsSync(logs) ? { step_logs: logs } : {}),
+      // What to do about it (a version mismatch, a missing base branch…) goes with the error.
+      ...(error instanceof PrjError && error.hint ? { hint: redact(error.hint) } : {}),
     };
   } finally {
     cancelRunTimer?.();

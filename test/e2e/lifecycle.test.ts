@@ -299,6 +299,8 @@ describe("faults while running", () => {
     const result = expectExit(await p.prj(["run", "start-dev"]), 1);
     expect(result.stderr).toContain("could not be recorded");
     expect(result.stderr).toContain("it was killed again");
+    // The failure's own hint reaches the user through the run's one error line.
+    expect(result.stderr).toContain("check that .prj/prunejuice.db is writable");
     expect(result.stderr).not.toMatch(/^\s{4}at /m);
     expect(await p.sessions()).toEqual([]);
     expect(p.lastRun().status).toBe("failed");
