@@ -150,12 +150,14 @@ describe("activity means output", () => {
     p.writeCommand("quiet", "name: quiet\nsession:\n  name_template: quiet\n  task: quiet\n  windows: [{ name: w }]\n");
     expectExit(await p.prj(["run", "chatty"]), 0);
     expectExit(await p.prj(["run", "quiet"]), 0);
-    // tmux's client-input activity stays where it was; only output moves on.
-    await waitFor(async () => Date.now() / 1000 - Number(await p.display("=chatty:", "#{session_activity}")) > 2.5, {
-      timeoutMs: 15_000,
-      intervalMs: 100,
-      what: "the sessions to pass session_timeout",
+    // tmux's client-input activity stays where it was; only output moves on. The quiet one goes stale once its
+    // shell has printed its prompt and said nothing for the timeout; by then chatty's input is as old.
+    await waitFor(async () => jsonOf(await p.prj(["status", "--json"])).stale_sessions.includes("quiet"), {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      what: "the quiet session to pass session_timeout",
     });
+    expect(Date.now() / 1000 - Number(await p.display("=chatty:", "#{session_activity}"))).toBeGreaterThan(2);
     const listed = jsonOf(expectExit(await p.prj(["list-sessions", "--json"]), 0)) as { name: string; idle_seconds: number; last_output_at: string }[];
     const chatty = listed.find((session) => session.name === "chatty")!;
     expect(chatty.idle_seconds).toBeLessThan(2);

@@ -56,6 +56,8 @@ function liveRecord(world: World, name: string): { command: string; arguments: R
 async function killServer(world: World): Promise<void> {
   await world.tmux.tmux("kill-server");
   expect(await world.sessions()).toEqual([]);
+  // A server that is still shutting down answers the next client with "server exited unexpectedly".
+  await waitFor(async () => /no server running|error connecting/.test((await world.tmux.tmux("list-sessions")).stderr), { what: "the server to be gone" });
 }
 
 describe("prj restore", () => {
