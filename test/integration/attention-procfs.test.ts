@@ -47,7 +47,7 @@ describe.skipIf(!linux)("the kernel's view of a pane", () => {
       ["read", ["bash", "--norc", "-c", "read -r answer"], "terminal", /read\(0 → terminal\)/],
       ["sleep", ["sleep", "30"], "sleep", /sleep/],
       ["socket-read", ["bash", "--norc", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; read -r reply <&3`], "network", /→ socket/],
-      ["event-loop-socket", [bun, "-e", `await Bun.connect({ hostname: "127.0.0.1", port: ${port}, socket: { data() {} } }); await Bun.sleep(30000)`], "network", /epoll.*socket/],
+      ["event-loop-socket", [bun, "-e", `await Bun.connect({ hostname: "127.0.0.1", port: ${port}, socket: { data() {} } }); await new Promise(() => {})`], "network", /epoll.*socket/],
       ["event-loop-terminal", [bun, "-e", "process.stdin.setRawMode(true); process.stdin.on('data', () => process.exit(0))"], "terminal", /epoll.*terminal/],
       ["shell-prompt", ["bash", "--norc", "--noprofile", "-i"], "terminal", /terminal/],
       ["busy", ["sh", "-c", "while :; do :; done"], "running", /running/],
