@@ -82,7 +82,7 @@ export function integrityCheck(db: Database): string {
 function configure(db: Database, path: string): void {
   // busy_timeout first: switching to WAL needs a lock another prj may hold.
   db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  const mode = db.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get();
+  const mode = switchToWal(db);
   if (mode?.journal_mode.toLowerCase() !== "wal") {
     throw new StateError(`could not switch ${path} to WAL mode (it stays in ${mode?.journal_mode ?? "unknown"} mode)`);
   }
@@ -94,6 +94,24 @@ function configure(db: Database, path: string): void {
   // When the log starts over after a checkpoint, the file is cut back to what
   // is written, so its size tells closeConnection how much awaits a checkpoint.
   db.run("PRAGMA journal_size_limit = 0");
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried while another prj holds the lock: SQLite
+ * answers a journal-mode change with SQLITE_BUSY at once, without the busy
+ * handler, when a racing process is opening or migrating the same file.
+ */
+function switchToWal(db: Database): { journal_mode: string } | null {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return db.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get();
+    } catch (error) {
+      const busy = (error as { code?: string }).code === "SQLITE_BUSY" || (error as { code?: string }).code === "SQLITE_LOCKED";
+      if (!busy || Date.now() >= deadline) throw error;
+      Bun.sleepSync(5);
+    }
+  }
 }
 
 /**
