@@ -75,8 +75,9 @@ describe("prj freeze", () => {
     await tmux.ok("select-layout", "-t", `=${SESSION}:3`, "main-horizontal");
     await tmux.ok("select-pane", "-t", `=${SESSION}:3.0`);
     await tmux.ok("select-window", "-t", `=${SESSION}:2`);
-    // Shells settle into their directories before anything is read.
-    await waitFor(async () => (await shape()).every((pane) => pane.path !== ""), { what: "pane paths" });
+    // Shells settle into their directories, and tmux's automatic-rename past the name of the process it
+    // forked ("tmux" until the shell is exec'd; tmux 3.5 shows it for a moment), before anything is read.
+    await waitFor(async () => (await shape()).every((pane) => pane.path !== "" && pane.name !== "tmux"), { what: "pane paths and names" });
   }, 60_000);
 
   afterAll(async () => {
