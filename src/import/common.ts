@@ -6,7 +6,7 @@
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import type { CommandConfig, EnvMap, Pane, Window } from "../config/schema.ts";
 import { ENV_NAME_PATTERN } from "../config/schema.ts";
-import { LAYOUT_PRESETS, layoutProblem } from "../tmux/layout.ts";
+import { LAYOUT_PRESETS, layoutProblem, MIRRORED_LAYOUT_PRESETS } from "../tmux/layout.ts";
 import { firstWord, topLevelSegments } from "./shell.ts";
 import { PeerFloat, PeerObject } from "./yaml11.ts";
 
@@ -577,7 +577,18 @@ function layoutFor(value: string, panes: number, path: string, warnings: Warning
   const trimmed = value.trim();
   if (layoutProblem(trimmed, { panes }) === undefined) return trimmed;
   const presets = LAYOUT_PRESETS.filter((preset) => preset.startsWith(trimmed));
-  if (trimmed !== "" && presets.length === 1) return presets[0];
+  if (trimmed !== "" && presets.length === 1) {
+    // tmux 3.5 added the mirrored presets: there `main-v` also starts main-vertical-mirrored, tmux
+    // refuses it as ambiguous, and the peer's panes stay as they were split.
+    const mirrored = MIRRORED_LAYOUT_PRESETS.filter((preset) => preset.startsWith(trimmed));
+    if (mirrored.length) {
+      warnings.add(
+        path,
+        `\`${trimmed}\` is written as ${presets[0]}; on tmux 3.5 and newer it also starts ${mirrored.join(", ")}, so there the peer's tmux refuses it and leaves the panes as they were split`,
+      );
+    }
+    return presets[0];
+  }
   const problem = layoutProblem(trimmed, { panes });
   warnings.add(path, `${problem?.problem ?? "not a layout"}; not converted (the panes are tiled)`);
   return undefined;
