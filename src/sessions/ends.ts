@@ -88,12 +88,6 @@ export function findEndTime(
     if (record.kind === "closed" && record.id !== session.tmuxId) continue;
     if (!best || record.at < best.at) best = { at: record.at, source: record.kind === "closed" ? "tmux-hook" : "server-exit" };
   }
-  // `kill-server` (or a crash right after) may still run the session-closed hook for a session or two
-  // before tmux exits: a close in the same second as its server's exit is the server going away.
-  const closedAt = best?.source === "tmux-hook" ? best.at.getTime() : undefined;
-  if (closedAt !== undefined && records.some((record) => record.kind === "server" && record.socketPath === session.socketPath && Math.abs(record.at.getTime() - closedAt) <= 1000)) {
-    best = { at: best!.at, source: "server-exit" };
-  }
   return best;
 }
 

@@ -100,15 +100,6 @@ describe("session end records", () => {
     expect(findEndTime(records, { socketPath: sock, tmuxId: "$9", createdAt: new Date(2_000_000).toISOString() })).toBeUndefined();
   });
 
-  test("a close in the same second as its server's exit is the server going away (kill-server runs a hook or two first)", () => {
-    const killed = parseEndRecords([`closed\t${sock}\t$4\t3000`, `closed\t${sock}\t$5\t3001`, `server\t${sock}\t4242\t3001`, `closed\t${sock}\t$6\t2990`].join("\n"));
-    const created = new Date(500_000).toISOString();
-    expect(findEndTime(killed, { socketPath: sock, tmuxId: "$4", createdAt: created })).toEqual({ at: new Date(3_000_000), source: "server-exit" });
-    expect(findEndTime(killed, { socketPath: sock, tmuxId: "$5", createdAt: created })).toEqual({ at: new Date(3_001_000), source: "server-exit" });
-    // Ten seconds before the server went: that session was closed on its own.
-    expect(findEndTime(killed, { socketPath: sock, tmuxId: "$6", createdAt: created })?.source).toBe("tmux-hook");
-  });
-
   test("read for one session, only its closed records and server exits are parsed, with the same answers", () => {
     const forOne = parseEndRecords(text, { tmuxId: "$1" });
     expect(forOne.map((record) => `${record.kind} ${record.id}`)).toEqual(["closed $1", "server 4242"]);
