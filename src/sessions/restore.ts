@@ -53,7 +53,22 @@ export function restoreCandidates(gone: readonly (SessionRow & { endSource: stri
   const byKey = new Map<string, RestoreCandidate>();
   for (const row of gone) byKey.set(`${row.socket ?? ""}\0${row.name}`, { row, endSource: row.endSource });
   for (const { row, source } of endingNow) byKey.set(`${row.socket ?? ""}\0${row.name}`, { row, endSource: source });
-  return [...byKey.values()].filter((candidate) => candidate.endSource !== null && SERVER_WENT_AWAY.has(candidate.endSource));
+  const all = [...byKey.values()];
+  const wentWithServer = all.filter((candidate) => candidate.endSource !== null && SERVER_WENT_AWAY.has(candidate.endSource));
+  // `tmux kill-server` may still run the session-closed hook for a session or two before tmux exits: a hook end in
+  // the same second as a session of that server that ended with the server went with it too.
+  const closedWithServer = all.filter(
+    (candidate) =>
+      candidate.endSource === "tmux-hook" &&
+      wentWithServer.some(
+        (other) =>
+          (other.row.socket ?? "") === (candidate.row.socket ?? "") &&
+          other.row.endedAt !== null &&
+          candidate.row.endedAt !== null &&
+          Math.abs(Date.parse(other.row.endedAt) - Date.parse(candidate.row.endedAt)) <= 1000,
+      ),
+  );
+  return all.filter((candidate) => wentWithServer.includes(candidate) || closedWithServer.includes(candidate));
 }
 
 export interface RestoreOptions {
