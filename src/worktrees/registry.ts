@@ -9,12 +9,10 @@
  * The rollback journal (not WAL) is deliberate: a plan's read-only look at an
  * existing registry then opens it without creating any file beside it.
  */
-import { Database } from "bun:sqlite";
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
-import { StateError } from "../errors.ts";
+import type { Database } from "bun:sqlite";
 import { portRegistryPath } from "../paths.ts";
-import { guard, messageOf, nowIso } from "../state/sqlite.ts";
+import { exclusively, openRegistryForReading, openRegistryForWriting, type MachineRegistry } from "../state/machine-registry.ts";
+import { guard, nowIso } from "../state/sqlite.ts";
 
 /** One block held by one worktree of one project. */
 export interface PortClaim {
@@ -24,16 +22,17 @@ export interface PortClaim {
   projectPath: string;
 }
 
-const SCHEMA_VERSION = 1;
-const BUSY_TIMEOUT_MS = 10_000;
-
-const SCHEMA = `
+const PORT_REGISTRY: MachineRegistry = {
+  label: "port registry",
+  version: 1,
+  schema: `
 CREATE TABLE IF NOT EXISTS port_blocks (
   port INTEGER PRIMARY KEY,
   worktree_path TEXT NOT NULL UNIQUE,
   project_path TEXT NOT NULL,
   claimed_at TEXT NOT NULL
-)`;
+)`,
+};
 
 const CLAIM_COLUMNS = "port, worktree_path AS worktreePath, project_path AS projectPath";
 
@@ -42,24 +41,7 @@ export class PortRegistry {
 
   /** Opens the registry for claiming and releasing, creating it (mode 0600) and its table when missing. */
   static open(path: string = portRegistryPath()): PortRegistry {
-    if (!existsSync(path)) createPrivateFile(path);
-    const db = openDatabase(path, { readonly: false });
-    const registry = new PortRegistry(db);
-    try {
-      if (schemaVersion(db) < SCHEMA_VERSION) {
-        registry.exclusive(() => {
-          // Read again under the lock: a racing prj may have made the table meanwhile.
-          if (schemaVersion(db) >= SCHEMA_VERSION) return;
-          db.run(SCHEMA);
-          db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-        });
-      }
-      refuseNewerSchema(db, path);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    return registry;
+    return new PortRegistry(openRegistryForWriting(path, PORT_REGISTRY));
   }
 
   /**
@@ -67,12 +49,9 @@ export class PortRegistry {
    * no registry yet (or one still being made) has none.
    */
   static read(path: string = portRegistryPath()): PortClaim[] {
-    if (!existsSync(path)) return [];
-    const db = openDatabase(path, { readonly: true });
+    const db = openRegistryForReading(path, PORT_REGISTRY);
+    if (!db) return [];
     try {
-      const version = schemaVersion(db);
-      if (version === 0) return [];
-      refuseNewerSchema(db, path);
       return new PortRegistry(db).claims();
     } finally {
       db.close();
@@ -85,22 +64,9 @@ export class PortRegistry {
     );
   }
 
-  /**
-   * Runs `fn` holding the registry's write lock (`BEGIN IMMEDIATE`), so two prj
-   * processes choosing a block at once see each other's claims. `fn` must be
-   * synchronous and short: other projects' prj wait for it.
-   */
+  /** Runs `fn` holding the machine-wide write lock, so two prj processes choosing a block at once see each other's claims. */
   exclusive<T>(fn: () => T): T {
-    guard("lock the port registry", () => this.db.run("BEGIN IMMEDIATE"));
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      if (this.db.inTransaction) this.db.run("ROLLBACK");
-      throw error;
-    }
-    guard("write the port registry", () => this.db.run("COMMIT"));
-    return result;
+    return exclusively(this.db, PORT_REGISTRY, fn);
   }
 
   /**
@@ -130,46 +96,5 @@ export class PortRegistry {
 
   close(): void {
     this.db.close();
-  }
-}
-
-function openDatabase(path: string, options: { readonly: boolean }): Database {
-  let db: Database;
-  try {
-    db = options.readonly
-      ? new Database(path, { readonly: true, strict: true })
-      : new Database(path, { readwrite: true, create: false, strict: true });
-  } catch (error) {
-    throw new StateError(`could not open the port registry at ${path}: ${messageOf(error)}`, { cause: error });
-  }
-  try {
-    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  } catch (error) {
-    db.close();
-    throw new StateError(`could not open the port registry at ${path}: ${messageOf(error)}`, { cause: error });
-  }
-  return db;
-}
-
-function schemaVersion(db: Database): number {
-  return guard("read the port registry", () => db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0);
-}
-
-function refuseNewerSchema(db: Database, path: string): void {
-  const version = schemaVersion(db);
-  if (version > SCHEMA_VERSION) {
-    throw new StateError(`the port registry ${path} has schema version ${version}, newer than this prj understands (${SCHEMA_VERSION})`, {
-      hint: "upgrade prj",
-    });
-  }
-}
-
-function createPrivateFile(path: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // Made before SQLite sees it, so it is never readable by others; "a" neither truncates nor fails when a racing prj made it first.
-    closeSync(openSync(path, "a", 0o600));
-  } catch (error) {
-    throw new StateError(`could not create the port registry at ${path}: ${messageOf(error)}`, { cause: error });
   }
 }
