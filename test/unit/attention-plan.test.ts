@@ -1,29 +1,15 @@
 // session.on_state in the plan: rendered with the run's values, shown by the dry run, recorded with the session
 // (secrets never stored), and refused where a built-in step is listed.
 import { describe, expect, test } from "bun:test";
-import type { CommandConfig, Settings } from "../../src/config/schema.ts";
+import type { CommandConfig } from "../../src/config/schema.ts";
+import { planInput } from "../helpers/plan-input.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { planToJson, planToText } from "../../src/plan/format.ts";
 import { recordedSessionPlan } from "../../src/plan/record.ts";
 
-const settings: Settings = {
-  defaults: { shell: "/bin/bash", shell_configured: false, tmux_session_prefix: "" },
-  tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
-  project: { name: "myapp" },
-  sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: "{{project}}-{{worktree}}-{{task}}", auto_cleanup: false },
-  worktrees: { base_path: "../worktrees", copy_files: [], port_base: 3000 },
-  environments: {},
-};
-
 function input(config: CommandConfig, cliArguments: Record<string, string> = {}): PlanInput {
-  return {
-    project: { name: "myapp", path: "/src/myapp" },
-    settings,
-    command: { config, file: ".prj/commands/x.yaml", positionOf: (path) => ({ line: path.length + 1, col: 3 }) },
-    cliArguments,
-    observed: { currentBranch: "main", sessions: [], worktrees: [], stepFiles: {}, portFor: () => 3010, user: "dev", now: new Date("2026-11-23T18:45:00Z") },
-  };
+  return planInput(config, { cliArguments, shell: "/bin/bash", firstLine: 1, col: 3 });
 }
 
 const config: CommandConfig = {

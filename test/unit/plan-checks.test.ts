@@ -1,28 +1,14 @@
 // What the plan builder refuses before anything runs (layouts, window names)
 // and the `task=` argument every command takes.
 import { describe, expect, test } from "bun:test";
-import type { CommandConfig, Settings } from "../../src/config/schema.ts";
+import type { CommandConfig } from "../../src/config/schema.ts";
+import { planInput } from "../helpers/plan-input.ts";
 import { ConfigError, UsageError } from "../../src/errors.ts";
 import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { layoutWithChecksum } from "../../src/tmux/layout.ts";
 
-const settings: Settings = {
-  defaults: { shell: "/bin/sh", shell_configured: false, tmux_session_prefix: "" },
-  tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
-  project: { name: "myapp" },
-  sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: "{{project}}-{{worktree}}-{{task}}", auto_cleanup: false },
-  worktrees: { base_path: "../worktrees", copy_files: [], port_base: 3000 },
-  environments: {},
-};
-
 function input(config: CommandConfig, cliArguments: Record<string, string> = {}): PlanInput {
-  return {
-    project: { name: "myapp", path: "/src/myapp" },
-    settings,
-    command: { config, file: ".prj/commands/x.yaml", positionOf: (path) => ({ line: 10 + path.length, col: 5 }) },
-    cliArguments,
-    observed: { currentBranch: "main", sessions: [], worktrees: [], stepFiles: {}, portFor: () => 3010, user: "dev", now: new Date("2026-11-23T18:45:00Z") },
-  };
+  return planInput(config, { cliArguments });
 }
 
 function failure(build: () => unknown): unknown {

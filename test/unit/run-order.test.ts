@@ -1,31 +1,16 @@
 // The order a run goes in, shared by the executor, the operations and the dry
 // run: the session takes its own steps with it wherever start-session stands.
 import { describe, expect, test } from "bun:test";
-import type { CommandConfig, Settings } from "../../src/config/schema.ts";
+import type { CommandConfig } from "../../src/config/schema.ts";
+import { planInput } from "../helpers/plan-input.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { buildRunPlan, type PlanInput } from "../../src/plan/build.ts";
 import { runOrder, type RunItem } from "../../src/plan/operations.ts";
 import { planToText } from "../../src/plan/format.ts";
 import type { RunPlan } from "../../src/plan/types.ts";
 
-const settings: Settings = {
-  defaults: { shell: "/bin/sh", shell_configured: false, tmux_session_prefix: "" },
-  tmux: { auto_attach: false, session_timeout_seconds: 86400, default_window_name: "main", socket_name: undefined },
-  project: { name: "myapp" },
-  sessions: { tmux_config: undefined, default_task: "dev", naming_pattern: "{{project}}-{{worktree}}-{{task}}", auto_cleanup: false },
-  worktrees: { base_path: "../worktrees", copy_files: [], port_base: 3000 },
-  environments: {},
-};
-
 function plan(config: Omit<CommandConfig, "name">, project = "myapp"): RunPlan {
-  const input: PlanInput = {
-    project: { name: project, path: "/src/myapp" },
-    settings: { ...settings, project: { name: project } },
-    command: { config: { name: "x", ...config }, file: ".prj/commands/x.yaml", positionOf: (path) => ({ line: 10 + path.length, col: 5 }) },
-    cliArguments: {},
-    observed: { currentBranch: "main", sessions: [], worktrees: [], stepFiles: {}, portFor: () => 3010, user: "dev", now: new Date("2026-11-23T18:45:00Z") },
-  };
-  return buildRunPlan(input);
+  return buildRunPlan(planInput({ name: "x", ...config }, { project }));
 }
 
 /** The run order as names: steps by name, `[worktree]`, `[session]`. */
