@@ -201,7 +201,8 @@ exec ${realTmux} -L "$PEER_TMUX_SOCKET" "\${args[@]}" "$@"
 }
 
 function tmux(socket: string, ...args: string[]) {
-  return run(["tmux", "-L", socket, ...args]);
+  // -u: byte-exact output (tabs, non-ASCII names) whatever the locale the suite runs in, as prj's own clients.
+  return run(["tmux", "-u", "-L", socket, ...args]);
 }
 
 /** Makes what `dirs.txt` lists under `base` (`prefix` selects `~/` or `./` lines). */
@@ -380,7 +381,9 @@ async function compareOne(entry: CorpusFile): Promise<Outcome> {
     if (init.exitCode !== 0) throw new Error(`prj init failed: ${init.stderr}`);
 
     await startServer(peerSocket, peerLog);
-    const peerEnv = { ...env, REC_LOG: peerLog, PATH: `${peerBin}:${env.PATH}`, PEER_TMUX_SOCKET: peerSocket };
+    // The peers are the reference, and Ruby and Python refuse emoji names outside a UTF-8 locale: they always get one.
+    // prj runs in whatever locale the suite has (LANG=C included), which is what is under test.
+    const peerEnv = { ...env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8", REC_LOG: peerLog, PATH: `${peerBin}:${env.PATH}`, PEER_TMUX_SOCKET: peerSocket };
     const argv = entry.tool === "tmuxp" ? ["tmuxp", "load", "-d", "-y", "-L", peerSocket, copy] : ["tmuxinator", "start", "-p", copy, "--no-attach"];
     const peer = await run(["timeout", "40", ...argv], { cwd: project, env: peerEnv });
     const peerShape = peer.exitCode === 0 ? await settledShape(peerSocket, project, peerLog) : undefined;
